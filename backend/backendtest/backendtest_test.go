@@ -1,0 +1,54 @@
+package backendtest_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/backend/backendtest"
+)
+
+// refEngine is the float32 instantiation of the reference GEMM: it must pass.
+type refEngine struct{ broken func(*bool, *bool, *float32) }
+
+func (refEngine) Name() string         { return "reference" }
+func (refEngine) SetThreads(int) error { return nil }
+func (refEngine) Threads() int         { return 1 }
+func (r refEngine) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if r.broken != nil {
+		r.broken(&tA, &tB, &beta)
+	}
+	backend.Gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func TestReferencePasses(t *testing.T) { backendtest.Run(t, refEngine{}) }
+
+// The suite must catch the classic mistakes, or it proves nothing.
+func TestSuiteCatchesBrokenEngines(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		broken func(*bool, *bool, *float32)
+	}{
+		{"ignores transA", func(tA, _ *bool, _ *float32) { *tA = false }},
+		{"ignores transB", func(_, tB *bool, _ *float32) { *tB = false }},
+		{"ignores beta", func(_, _ *bool, beta *float32) { *beta = 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			failed := 0
+			for i, c := range backendtest.Cases() {
+				func() {
+					defer func() {
+						if recover() != nil { // out-of-range from a wrong transpose also counts
+							failed++
+						}
+					}()
+					if backendtest.Check(refEngine{tc.broken}, c, uint64(i)) != nil {
+						failed++
+					}
+				}()
+			}
+			assert.Positive(t, failed)
+		})
+	}
+}

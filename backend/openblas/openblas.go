@@ -1,0 +1,43 @@
+// Package openblas is the backend over the system OpenBLAS, through the cgo
+// binding in bindings/openblas.
+package openblas
+
+import (
+	"fmt"
+
+	ob "github.com/descent-ml/descent/bindings/openblas"
+)
+
+// Engine is the OpenBLAS backend.
+type Engine struct{}
+
+// New returns the OpenBLAS engine, or an error when OpenBLAS is not linked
+// into this binary. OpenBLAS's thread pool is process-wide: New sets it to
+// one thread, the fastest setting for the tutorial's small GEMMs on a
+// 2-core machine (see bench/RESULTS.md); use SetThreads to change it.
+func New() (*Engine, error) {
+	if !ob.Available() {
+		return nil, ob.ErrUnavailable
+	}
+	if err := ob.SetThreads(1); err != nil {
+		return nil, fmt.Errorf("openblas backend: %w", err)
+	}
+	return &Engine{}, nil
+}
+
+// Name returns "openblas".
+func (e *Engine) Name() string { return "openblas" }
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C with OpenBLAS's cblas_sgemm.
+func (e *Engine) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	ob.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SetThreads sets OpenBLAS's (process-wide) thread pool to n threads.
+func (e *Engine) SetThreads(n int) error { return ob.SetThreads(n) }
+
+// Threads reports OpenBLAS's thread-pool size.
+func (e *Engine) Threads() int { return ob.Threads() }
+
+// Config describes the linked OpenBLAS build and the kernels it chose.
+func (e *Engine) Config() string { return ob.Config() }

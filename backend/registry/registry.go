@@ -1,0 +1,41 @@
+// Package registry opens backends by name, the names the command line takes
+// with --backend.
+package registry
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/backend/gonum"
+	"github.com/descent-ml/descent/backend/openblas"
+)
+
+// Names lists the backends, fastest first; "auto" picks the first available.
+var names = []string{"openblas", "gonum"}
+
+// Names returns the accepted backend names, "auto" first.
+func Names() []string { return append([]string{"auto"}, names...) }
+
+// Open returns the named backend. "auto" returns the fastest backend
+// available in this binary and, when it had to fall back from a native one,
+// a one-line notice saying why (empty otherwise).
+func Open(name string) (e backend.Engine, notice string, err error) {
+	switch name {
+	case "gonum":
+		return gonum.New(), "", nil
+	case "openblas":
+		ob, err := openblas.New()
+		if err != nil {
+			return nil, "", fmt.Errorf("backend %q: %w", name, err)
+		}
+		return ob, "", nil
+	case "auto", "":
+		ob, err := openblas.New()
+		if err == nil {
+			return ob, "", nil
+		}
+		return gonum.New(), fmt.Sprintf("notice: using the pure-Go backend (gonum): %v", err), nil
+	}
+	return nil, "", fmt.Errorf("unknown backend %q (want one of: %s)", name, strings.Join(Names(), ", "))
+}
