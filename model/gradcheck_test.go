@@ -1,0 +1,162 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/backend/gonum"
+)
+
+// Finite-difference checks, all in float64: the analytic gradient from the
+// code under test against central differences (f(θ+h) − f(θ−h)) / 2h of the
+// scalar L = Σ c ⊙ output, c random.
+
+const fdStep = 1e-6
+
+func randVec(rng *rand.Rand, n int, scale float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = (2*rng.Float64() - 1) * scale
+	}
+	return v
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// relErr is |a−b| / max(|a|, |b|, 1e-3): relative where it matters, absolute
+// near zero.
+func relErr(a, b float64) float64 {
+	return math.Abs(a-b) / math.Max(math.Max(math.Abs(a), math.Abs(b)), 1e-3)
+}
+
+// fdCheck compares grad with central differences of f at theta.
+func fdCheck(t *testing.T, name string, theta, grad []float64, f func() float64, tol float64) {
+	t.Helper()
+	for i := range theta {
+		orig := theta[i]
+		theta[i] = orig + fdStep
+		fp := f()
+		theta[i] = orig - fdStep
+		fm := f()
+		theta[i] = orig
+		num := (fp - fm) / (2 * fdStep)
+		if e := relErr(grad[i], num); e > tol {
+			t.Fatalf("%s: d/dθ[%d]: analytic %.10g, finite difference %.10g (rel err %.2g > %.2g)", name, i, grad[i], num, e, tol)
+		}
+	}
+}
+
+func TestActivationGradients(t *testing.T) {
+	const batch, units = 3, 5
+	for _, act := range []Activation{Linear, Sigmoid, Tanh, ReLU, Softmax} {
+		t.Run(act.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, uint64(act)))
+			z := randVec(rng, batch*units, 3)
+			if act == ReLU { // keep away from the kink at 0
+				for i := range z {
+					if math.Abs(z[i]) < 0.1 {
+						z[i] = 0.5
+					}
+				}
+			}
+			c := randVec(rng, batch*units, 1)
+			y := make([]float64, len(z))
+			f := func() float64 {
+				copy(y, z)
+				ActivationForward(act, y, batch, units)
+				return dot(c, y)
+			}
+			f()
+			dz := append([]float64(nil), c...) // ∂L/∂y = c
+			ActivationBackward(act, y, dz, batch, units)
+			fdCheck(t, act.String(), z, dz, f, 1e-7)
+		})
+	}
+}
+
+func TestDenseGradients(t *testing.T) {
+	const batch, in, out = 4, 6, 3
+	gemm := backend.Gemm[float64]
+	for _, act := range []Activation{Linear, Sigmoid, Tanh, Softmax} {
+		t.Run(act.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(2, uint64(act)))
+			x, w, b := randVec(rng, batch*in, 1), randVec(rng, in*out, 1), randVec(rng, out, 1)
+			c := randVec(rng, batch*out, 1)
+			y := make([]float64, batch*out)
+			f := func() float64 {
+				DenseForward(gemm, act, x, w, b, y, batch, in, out)
+				return dot(c, y)
+			}
+			f()
+			dz := append([]float64(nil), c...)
+			ActivationBackward(act, y, dz, batch, out)
+			dw, db, dx := make([]float64, in*out), make([]float64, out), make([]float64, batch*in)
+			DenseBackward(gemm, x, w, dz, dw, db, dx, batch, in, out)
+			fdCheck(t, "W", w, dw, f, 1e-7)
+			fdCheck(t, "b", b, db, f, 1e-7)
+			fdCheck(t, "x", x, dx, f, 1e-7)
+		})
+	}
+}
+
+// TestSequentialGradients checks the float32 network on a real engine against
+// finite differences of a float64 forward pass built from the same layer
+// functions: it tests the wiring (offsets, the backward chain, GradOf).
+func TestSequentialGradients(t *testing.T) {
+	const batch = 5
+	m, err := NewSequential(7, Dense(6, Tanh), Dense(5, Sigmoid), Dense(4, Softmax))
+	require.NoError(t, err)
+	m.Init(rand.New(rand.NewPCG(3, 3)))
+	ws, err := m.NewWorkspace(gonum.New(), 8)
+	require.NoError(t, err)
+
+	rng := rand.New(rand.NewPCG(4, 4))
+	x64 := randVec(rng, batch*7, 1)
+	c := randVec(rng, batch*4, 1)
+	theta := make([]float64, len(m.Params))
+	for i, v := range m.Params {
+		theta[i] = float64(v)
+	}
+	// float64 forward over theta, same layout as Params.
+	f := func() float64 {
+		in := x64
+		off, fanIn := 0, 7
+		for _, l := range m.layers {
+			w := theta[off : off+fanIn*l.Units]
+			b := theta[off+fanIn*l.Units : off+fanIn*l.Units+l.Units]
+			y := make([]float64, batch*l.Units)
+			DenseForward(backend.Gemm[float64], l.Activation, in, w, b, y, batch, fanIn, l.Units)
+			off += fanIn*l.Units + l.Units
+			in, fanIn = y, l.Units
+		}
+		return dot(c, in)
+	}
+
+	x32 := make([]float32, len(x64))
+	for i, v := range x64 {
+		x32[i] = float32(v)
+	}
+	c32 := make([]float32, len(c))
+	for i, v := range c {
+		c32[i] = float32(v)
+	}
+	_, err = m.Forward(ws, x32, batch)
+	require.NoError(t, err)
+	require.NoError(t, m.Backward(ws, c32, GradOutput))
+	grad := make([]float64, len(ws.Grads))
+	for i, v := range ws.Grads {
+		grad[i] = float64(v)
+	}
+	// float32 analytic gradient vs float64 differences: float32 accuracy.
+	fdCheck(t, "params", theta, grad, f, 2e-4)
+}

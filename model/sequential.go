@@ -1,0 +1,112 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+)
+
+// Layer describes one Dense layer of a Sequential: its width and activation.
+type Layer struct {
+	Units      int
+	Activation Activation
+}
+
+// Dense returns the description of a fully connected layer with the given
+// number of units and activation.
+func Dense(units int, act Activation) Layer { return Layer{Units: units, Activation: act} }
+
+// Sequential is a stack of Dense layers, y = f_L(…f_1(x·W₁+b₁)…·W_L+b_L).
+// Its parameters live in one flat buffer (see the package documentation for
+// the layout). Forward and Backward only read the parameters; everything they
+// write lives in a Workspace.
+type Sequential struct {
+	input  int
+	layers []Layer
+	// Params holds every weight and bias: [W₀ | b₀ | W₁ | b₁ | …].
+	Params []float32
+	wOff   []int // offset of layer l's kernel in Params; its bias follows
+}
+
+// NewSequential returns a network taking input features through the given
+// layers, with all parameters zero; call Init to initialise them.
+func NewSequential(input int, layers ...Layer) (*Sequential, error) {
+	if input < 1 {
+		return nil, fmt.Errorf("model: input size must be ≥ 1, got %d", input)
+	}
+	if len(layers) == 0 {
+		return nil, errors.New("model: a Sequential needs at least one layer")
+	}
+	m := &Sequential{input: input, layers: append([]Layer(nil), layers...)}
+	n, in := 0, input
+	for i, l := range layers {
+		if l.Units < 1 {
+			return nil, fmt.Errorf("model: layer %d: units must be ≥ 1, got %d", i, l.Units)
+		}
+		if l.Activation < Linear || l.Activation > Softmax {
+			return nil, fmt.Errorf("model: layer %d: unknown activation %d", i, l.Activation)
+		}
+		m.wOff = append(m.wOff, n)
+		n += in*l.Units + l.Units
+		in = l.Units
+	}
+	m.Params = make([]float32, n)
+	return m, nil
+}
+
+// Init initialises the parameters as Keras does by default: Glorot-uniform
+// kernels and zero biases, drawing from rng.
+func (m *Sequential) Init(rng *rand.Rand) {
+	for l := range m.layers {
+		w, b := m.Layer(l)
+		GlorotUniform(rng, w, m.fanIn(l), m.layers[l].Units)
+		clear(b)
+	}
+}
+
+// Input is the number of input features.
+func (m *Sequential) Input() int { return m.input }
+
+// Output is the width of the last layer.
+func (m *Sequential) Output() int { return m.layers[len(m.layers)-1].Units }
+
+// Layers returns a copy of the layer descriptions.
+func (m *Sequential) Layers() []Layer { return append([]Layer(nil), m.layers...) }
+
+// NumParams is the total number of parameters (len(Params)).
+func (m *Sequential) NumParams() int { return len(m.Params) }
+
+// Layer returns views of layer l's kernel W ((in, out) row-major) and bias b
+// in Params.
+func (m *Sequential) Layer(l int) (w, b []float32) {
+	return m.slices(m.Params, l)
+}
+
+// slices cuts layer l's kernel and bias out of a buffer laid out like Params
+// (Params itself, or a gradient buffer).
+func (m *Sequential) slices(buf []float32, l int) (w, b []float32) {
+	in, out := m.fanIn(l), m.layers[l].Units
+	o := m.wOff[l]
+	return buf[o : o+in*out], buf[o+in*out : o+in*out+out]
+}
+
+func (m *Sequential) fanIn(l int) int {
+	if l == 0 {
+		return m.input
+	}
+	return m.layers[l-1].Units
+}
+
+// String is a summary in the manner of Keras's model.summary().
+func (m *Sequential) String() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Sequential: input %d\n", m.input)
+	fmt.Fprintf(&sb, "  %-8s %-14s %-10s %10s\n", "layer", "output shape", "activation", "params")
+	for l, layer := range m.layers {
+		p := m.fanIn(l)*layer.Units + layer.Units
+		fmt.Fprintf(&sb, "  %-8s %-14s %-10s %10d\n", fmt.Sprintf("dense_%d", l), fmt.Sprintf("(None, %d)", layer.Units), layer.Activation, p)
+	}
+	fmt.Fprintf(&sb, "  total params: %d\n", len(m.Params))
+	return sb.String()
+}

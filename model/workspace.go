@@ -1,0 +1,116 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/descent-ml/descent/backend"
+)
+
+// Workspace is the scratch memory of one goroutine running a Sequential on
+// one engine: layer outputs, back-propagated gradients and the parameter
+// gradient buffer. It is allocated once for the largest batch; Forward and
+// Backward then allocate nothing.
+type Workspace struct {
+	m        *Sequential
+	gemm     backend.GemmFunc[float32]
+	maxBatch int
+	x        []float32   // the last input given to Forward (not copied)
+	batch    int         // the last batch size given to Forward
+	acts     [][]float32 // acts[l] is layer l's output, (maxBatch, units_l)
+	deltas   [][]float32 // deltas[l] is ∂L/∂z_l, (maxBatch, units_l)
+	// Grads is ∂L/∂Params after Backward, laid out like Params.
+	Grads []float32
+}
+
+// NewWorkspace allocates a workspace for batches of up to maxBatch rows on
+// engine e.
+func (m *Sequential) NewWorkspace(e backend.Engine, maxBatch int) (*Workspace, error) {
+	if maxBatch < 1 {
+		return nil, fmt.Errorf("model: workspace batch size must be ≥ 1, got %d", maxBatch)
+	}
+	ws := &Workspace{m: m, gemm: e.Sgemm, maxBatch: maxBatch, Grads: make([]float32, len(m.Params))}
+	for _, l := range m.layers {
+		ws.acts = append(ws.acts, make([]float32, maxBatch*l.Units))
+		ws.deltas = append(ws.deltas, make([]float32, maxBatch*l.Units))
+	}
+	return ws, nil
+}
+
+// MaxBatch is the largest batch the workspace holds.
+func (ws *Workspace) MaxBatch() int { return ws.maxBatch }
+
+// Forward runs the network on x ((batch, Input) row-major) and returns a view
+// of the output ((batch, Output)), valid until the next Forward on ws. ws
+// keeps a reference to x for Backward: do not change x in between.
+func (m *Sequential) Forward(ws *Workspace, x []float32, batch int) ([]float32, error) {
+	if err := m.check(ws, batch); err != nil {
+		return nil, err
+	}
+	if len(x) < batch*m.input {
+		return nil, fmt.Errorf("model: input has %d values, want %d (batch %d × %d features)", len(x), batch*m.input, batch, m.input)
+	}
+	ws.x, ws.batch = x, batch
+	in := x
+	for l, layer := range m.layers {
+		w, b := m.Layer(l)
+		DenseForward(ws.gemm, layer.Activation, in, w, b, ws.acts[l], batch, m.fanIn(l), layer.Units)
+		in = ws.acts[l]
+	}
+	return ws.acts[len(m.layers)-1][:batch*m.Output()], nil
+}
+
+// GradOf says what the gradient given to Backward is taken with respect to.
+type GradOf int
+
+const (
+	// GradOutput: grad is ∂L/∂y, y the output of the last activation.
+	GradOutput GradOf = iota
+	// GradLogits: grad is ∂L/∂z, z the last layer's pre-activation, e.g. the
+	// fused softmax + cross-entropy gradient (p − y)/N.
+	GradLogits
+)
+
+// Backward back-propagates grad ((batch, Output), for the batch of the last
+// Forward on ws) and leaves ∂L/∂Params in ws.Grads. grad is not modified.
+func (m *Sequential) Backward(ws *Workspace, grad []float32, of GradOf) error {
+	if ws != nil && ws.x == nil {
+		return fmt.Errorf("model: Backward before Forward")
+	}
+	if err := m.check(ws, ws.batch); err != nil {
+		return err
+	}
+	batch, last := ws.batch, len(m.layers)-1
+	if len(grad) < batch*m.Output() {
+		return fmt.Errorf("model: gradient has %d values, want %d (batch %d × %d outputs)", len(grad), batch*m.Output(), batch, m.Output())
+	}
+	dz := ws.deltas[last][:batch*m.Output()]
+	copy(dz, grad)
+	if of == GradOutput {
+		ActivationBackward(m.layers[last].Activation, ws.acts[last], dz, batch, m.Output())
+	}
+	for l := last; l >= 0; l-- {
+		in, out := m.fanIn(l), m.layers[l].Units
+		x := ws.x
+		var dx []float32 // ∂L/∂(input of layer l) = ∂L/∂y_{l−1}; not needed for l = 0
+		if l > 0 {
+			x, dx = ws.acts[l-1], ws.deltas[l-1]
+		}
+		w, _ := m.Layer(l)
+		dw, db := m.slices(ws.Grads, l)
+		DenseBackward(ws.gemm, x, w, ws.deltas[l], dw, db, dx, batch, in, out)
+		if l > 0 {
+			ActivationBackward(m.layers[l-1].Activation, ws.acts[l-1], dx, batch, in)
+		}
+	}
+	return nil
+}
+
+func (m *Sequential) check(ws *Workspace, batch int) error {
+	if ws == nil || ws.m != m {
+		return fmt.Errorf("model: workspace belongs to another network")
+	}
+	if batch < 1 || batch > ws.maxBatch {
+		return fmt.Errorf("model: batch size %d outside 1..%d of the workspace", batch, ws.maxBatch)
+	}
+	return nil
+}
