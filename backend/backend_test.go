@@ -14,7 +14,7 @@ func TestGemmByHand(t *testing.T) {
 	// A·B = [58 64; 139 154].
 	a := []float64{1, 2, 3, 4, 5, 6}
 	b := []float64{7, 8, 9, 10, 11, 12}
-	at := []float64{1, 4, 2, 5, 3, 6}  // Aᵀ stored (3×2)
+	at := []float64{1, 4, 2, 5, 3, 6}    // Aᵀ stored (3×2)
 	bt := []float64{7, 9, 11, 8, 10, 12} // Bᵀ stored (2×3)
 	for _, tc := range []struct {
 		name   string
