@@ -1,0 +1,185 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Errors returned (wrapped, with details) when a Dataset is built or checked.
+var (
+	// ErrCountMismatch means the image and label files disagree on the
+	// number of samples.
+	ErrCountMismatch = errors.New("image and label counts differ")
+	// ErrLabelRange means a label is not below the number of classes.
+	ErrLabelRange = errors.New("label out of range")
+	// ErrShape means the IDX dimensions or the Dataset fields do not describe
+	// a valid data set.
+	ErrShape = errors.New("bad data set shape")
+)
+
+// maxClasses is the most classes a uint8 label can address.
+const maxClasses = 256
+
+// Dataset is an in-memory labelled image data set. Images are kept as uint8,
+// row-major, NumFeatures bytes per sample; Batch converts the requested
+// samples to float32 in [0, 1]. Dataset implements Source.
+type Dataset struct {
+	// Name identifies the data set in error messages and logs.
+	Name string
+	// Images holds N×NumFeatures pixels, row-major.
+	Images []uint8
+	// Labels holds N class labels, each below NumClasses.
+	Labels []uint8
+	// N is the number of samples.
+	N int
+	// NumFeatures is the number of pixels in one sample (784 for MNIST).
+	NumFeatures int
+	// NumClasses is the number of classes (10 for MNIST).
+	NumClasses int
+}
+
+// Dataset is a Source.
+var _ Source = (*Dataset)(nil)
+
+// NewDataset builds a Dataset from an image IDX of dims (N, rows, cols) or
+// (N, features) and a label IDX of dims (N). It checks that the counts agree
+// and that every label is below numClasses. The Dataset shares the Data
+// slices of images and labels; it does not copy them.
+func NewDataset(name string, images, labels *IDX, numClasses int) (*Dataset, error) {
+	if images == nil || labels == nil {
+		return nil, fmt.Errorf("dataset %s: %w: images or labels missing", name, ErrShape)
+	}
+	n, features, err := imageShape(images)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", name, err)
+	}
+	if len(labels.Dims) != 1 {
+		return nil, fmt.Errorf("dataset %s: %w: labels %s have dims %v, want (N)",
+			name, ErrShape, labels.Name, labels.Dims)
+	}
+	if labels.Dims[0] != n {
+		return nil, fmt.Errorf("dataset %s: %w: %d images in %s but %d labels in %s",
+			name, ErrCountMismatch, n, images.Name, labels.Dims[0], labels.Name)
+	}
+	d := &Dataset{
+		Name:        name,
+		Images:      images.Data,
+		Labels:      labels.Data,
+		N:           n,
+		NumFeatures: features,
+		NumClasses:  numClasses,
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// imageShape returns the sample count and features of an image IDX.
+func imageShape(images *IDX) (n, features int, err error) {
+	switch len(images.Dims) {
+	case 2:
+		n, features = images.Dims[0], images.Dims[1]
+	case 3:
+		n, features = images.Dims[0], images.Dims[1]*images.Dims[2]
+	default:
+		return 0, 0, fmt.Errorf("%w: images %s have dims %v, want (N, rows, cols) or (N, features)",
+			ErrShape, images.Name, images.Dims)
+	}
+	if features <= 0 {
+		return 0, 0, fmt.Errorf("%w: images %s have dims %v, which is zero features",
+			ErrShape, images.Name, images.Dims)
+	}
+	return n, features, nil
+}
+
+// Validate checks that the fields are consistent: the slice lengths match
+// N and NumFeatures, NumClasses is 1 to 256, and every label is below
+// NumClasses. The error for a bad label names the first bad index and value.
+func (d *Dataset) Validate() error {
+	switch {
+	case d.N < 0 || d.NumFeatures <= 0 || (d.N > 0 && d.NumFeatures > math.MaxInt/d.N):
+		return fmt.Errorf("dataset %s: %w: N=%d, NumFeatures=%d", d.Name, ErrShape, d.N, d.NumFeatures)
+	case d.NumClasses < 1 || d.NumClasses > maxClasses:
+		return fmt.Errorf("dataset %s: %w: NumClasses=%d, want 1 to %d", d.Name, ErrShape, d.NumClasses, maxClasses)
+	case len(d.Images) != d.N*d.NumFeatures:
+		return fmt.Errorf("dataset %s: %w: %d image bytes, want N×NumFeatures = %d×%d",
+			d.Name, ErrShape, len(d.Images), d.N, d.NumFeatures)
+	case len(d.Labels) != d.N:
+		return fmt.Errorf("dataset %s: %w: %d labels, want N = %d", d.Name, ErrCountMismatch, len(d.Labels), d.N)
+	}
+	for i, l := range d.Labels {
+		if int(l) >= d.NumClasses {
+			return fmt.Errorf("dataset %s: %w: label %d at index %d, want below %d",
+				d.Name, ErrLabelRange, l, i, d.NumClasses)
+		}
+	}
+	return nil
+}
+
+// Len returns the number of samples.
+func (d *Dataset) Len() int { return d.N }
+
+// Features returns the number of pixels in one sample.
+func (d *Dataset) Features() int { return d.NumFeatures }
+
+// Classes returns the number of classes.
+func (d *Dataset) Classes() int { return d.NumClasses }
+
+// Batch writes samples idx into x as float32(pixel)/255, row-major
+// (len(idx), Features); their one-hot targets into y (len(idx), Classes);
+// and their labels into labels. The buffers may be longer than needed: only
+// their first len(idx) rows are written. It allocates nothing. An index out
+// of [0, Len) or a buffer too short is a programming error and panics.
+func (d *Dataset) Batch(idx []int, x, y []float32, labels []int) {
+	f, c := d.NumFeatures, d.NumClasses
+	if len(x) < len(idx)*f || len(y) < len(idx)*c || len(labels) < len(idx) {
+		panic(fmt.Sprintf("data: Batch of %d samples: buffers x=%d y=%d labels=%d too short (want %d, %d, %d)",
+			len(idx), len(x), len(y), len(labels), len(idx)*f, len(idx)*c, len(idx)))
+	}
+	for i, j := range idx {
+		if j < 0 || j >= d.N {
+			panic(fmt.Sprintf("data: Batch: index %d out of range [0, %d)", j, d.N))
+		}
+		scaleRow(x[i*f:(i+1)*f], d.Images[j*f:(j+1)*f])
+		oneHot(y[i*c:(i+1)*c], d.Labels[j])
+		labels[i] = int(d.Labels[j])
+	}
+}
+
+// scaleRow writes pixels scaled to [0, 1] into dst.
+func scaleRow(dst []float32, pixels []uint8) {
+	dst = dst[:len(pixels)]
+	for k, p := range pixels {
+		dst[k] = float32(p) / 255
+	}
+}
+
+// oneHot writes a one-hot vector for label into dst.
+func oneHot(dst []float32, label uint8) {
+	clear(dst)
+	dst[label] = 1
+}
+
+// Subset returns a new Dataset holding copies of the samples idx, in idx
+// order (an index may repeat). It panics if an index is out of [0, Len).
+func (d *Dataset) Subset(idx []int) *Dataset {
+	f := d.NumFeatures
+	s := &Dataset{
+		Name:        d.Name,
+		Images:      make([]uint8, len(idx)*f),
+		Labels:      make([]uint8, len(idx)),
+		N:           len(idx),
+		NumFeatures: f,
+		NumClasses:  d.NumClasses,
+	}
+	for i, j := range idx {
+		if j < 0 || j >= d.N {
+			panic(fmt.Sprintf("data: Subset: index %d out of range [0, %d)", j, d.N))
+		}
+		copy(s.Images[i*f:(i+1)*f], d.Images[j*f:(j+1)*f])
+		s.Labels[i] = d.Labels[j]
+	}
+	return s
+}

