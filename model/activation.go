@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/descent-ml/descent/backend"
 )
@@ -109,7 +110,16 @@ func ActivationBackward[T backend.Float](a Activation, y, dy []T, batch, units i
 }
 
 // sigmoid is 1/(1+e^−z), evaluated without overflow for either sign of z.
+// At float32 it uses exp32; float64 (references, gradient checks) uses
+// math.Exp. The size test is a constant in each instantiation.
 func sigmoid[T backend.Float](z T) T {
+	if unsafe.Sizeof(z) == 4 {
+		if z >= 0 {
+			return T(1 / (1 + exp32(-float32(z))))
+		}
+		e := exp32(float32(z))
+		return T(e / (1 + e))
+	}
 	if z >= 0 {
 		return T(1 / (1 + math.Exp(-float64(z))))
 	}
