@@ -152,9 +152,19 @@ func (d *Dataset) Batch(idx []int, x, y []float32, labels []int) {
 func scaleRow(dst []float32, pixels []uint8) {
 	dst = dst[:len(pixels)]
 	for k, p := range pixels {
-		dst[k] = float32(p) / 255
+		dst[k] = pixelScale[p]
 	}
 }
+
+// pixelScale[p] is float32(p)/255, the same value the division gives, looked
+// up instead of divided: a float division per pixel was the larger part of
+// the batch conversion. Computed once, never written after.
+var pixelScale = func() (t [256]float32) {
+	for p := range t {
+		t[p] = float32(p) / 255
+	}
+	return t
+}()
 
 // oneHot writes a one-hot vector for label into dst.
 func oneHot(dst []float32, label uint8) {
