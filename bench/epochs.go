@@ -1,0 +1,87 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/train"
+)
+
+// EpochConfig says what to time.
+type EpochConfig struct {
+	// Engines are the backends to compare; the first is the baseline of the
+	// ratios unless Baseline names another.
+	Engines  []backend.Engine
+	Baseline string
+	// Train is the training data of one epoch (54000 MNIST images in the
+	// tutorial).
+	Train data.Source
+	// Epochs per engine, run interleaved: epoch 1 on every engine, then
+	// epoch 2 on every engine, …
+	Epochs int
+	// NewModel builds the network (the same seed for every engine, so that
+	// their losses can be compared); NewOptimizer the optimizer.
+	NewModel     func() (*model.Sequential, error)
+	NewOptimizer func() train.Optimizer
+	BatchSize    int
+	Seed         uint64
+}
+
+// EngineResult is one engine's timings.
+type EngineResult struct {
+	Engine  string
+	Threads int
+	// Seconds holds each epoch's training-pass wall time.
+	Seconds []float64
+	// Loss holds each epoch's mean training loss.
+	Loss []float64
+}
+
+// Median is the median epoch time.
+func (r EngineResult) Median() float64 {
+	s := slices.Clone(r.Seconds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// Epochs trains the same network from the same initial weights on each
+// engine for cfg.Epochs epochs, interleaving the engines epoch by epoch.
+func Epochs(ctx context.Context, cfg EpochConfig) ([]EngineResult, error) {
+	if cfg.Epochs < 1 || len(cfg.Engines) == 0 {
+		return nil, fmt.Errorf("bench: need at least one engine and one epoch")
+	}
+	trainers := make([]*train.Trainer, len(cfg.Engines))
+	results := make([]EngineResult, len(cfg.Engines))
+	for i, e := range cfg.Engines {
+		m, err := cfg.NewModel()
+		if err != nil {
+			return nil, err
+		}
+		m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
+		if trainers[i], err = train.NewTrainer(m, e, cfg.NewOptimizer(), train.CategoricalCrossentropyLoss{}, cfg.BatchSize); err != nil {
+			return nil, err
+		}
+		results[i] = EngineResult{Engine: e.Name(), Threads: e.Threads()}
+	}
+	for ep := 0; ep < cfg.Epochs; ep++ {
+		for i, tr := range trainers {
+			// One epoch per call, reshuffled with the same seed on every
+			// engine, so the engines see the same batches.
+			h, err := tr.Fit(ctx, cfg.Train, train.FitConfig{Epochs: 1, Seed: cfg.Seed + uint64(ep)})
+			if err != nil {
+				return nil, fmt.Errorf("bench: %s: %w", results[i].Engine, err)
+			}
+			results[i].Seconds = append(results[i].Seconds, h.EpochSeconds[0])
+			results[i].Loss = append(results[i].Loss, h.Loss[0])
+		}
+	}
+	return results, nil
+}

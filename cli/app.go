@@ -1,0 +1,117 @@
+// Package cli is the descent command-line application (urfave/cli v2):
+// descent train, descent loss, descent bench.
+//
+// Errors. A wrong flag or value is a usage error: one line on stderr and exit
+// status 2. A failure while running (unreadable data, cancelled run) is one
+// line and exit status 1. No Go panic trace ever reaches the user: Run
+// recovers and reports it as an internal error.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// Exit statuses.
+const (
+	ExitOK    = 0
+	ExitError = 1 // the command failed while running
+	ExitUsage = 2 // wrong flags or values
+)
+
+// usageError marks an error caused by the command line itself.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// usagef returns a usage error (exit status 2).
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// Env is what a command reads and writes besides its flags.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// IsTerminal reports whether Stdout is a terminal (live progress bars).
+	IsTerminal bool
+	// Getenv reads the environment (os.Getenv in the binary).
+	Getenv func(string) string
+}
+
+// NewApp builds the application.
+func NewApp(env Env) *ucli.App {
+	app := &ucli.App{
+		Name:                 "descent",
+		Usage:                "train dense neural networks on the CPU, fast",
+		Writer:               env.Stdout,
+		ErrWriter:            env.Stderr,
+		EnableBashCompletion: false,
+		HideHelpCommand:      true,
+		Commands: []*ucli.Command{
+			trainCommand(env),
+			lossCommand(env),
+			benchCommand(env),
+		},
+		OnUsageError: func(c *ucli.Context, err error, isSubcommand bool) error {
+			return usageError{err.Error()}
+		},
+		ExitErrHandler: func(*ucli.Context, error) {}, // Run decides the exit status
+	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = app.OnUsageError
+	}
+	return app
+}
+
+// Run runs the application with args (args[0] is the program name) and
+// returns the exit status.
+func Run(ctx context.Context, args []string, env Env) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(env.Stderr, "descent: internal error: %v (please report this with the command you ran)\n", r)
+			status = ExitError
+		}
+	}()
+	err := NewApp(env).RunContext(ctx, args)
+	if err == nil {
+		return ExitOK
+	}
+	msg := strings.TrimSpace(err.Error())
+	var ue usageError
+	if errors.As(err, &ue) || isFlagError(msg) {
+		fmt.Fprintf(env.Stderr, "descent: %s (see descent %s --help)\n", firstLine(msg), commandName(args))
+		return ExitUsage
+	}
+	fmt.Fprintf(env.Stderr, "descent: %s\n", firstLine(msg))
+	return ExitError
+}
+
+// isFlagError recognises the errors urfave/cli returns for unknown commands
+// and flags that do not pass through OnUsageError.
+func isFlagError(msg string) bool {
+	for _, s := range []string{"flag provided but not defined", "invalid value", "No help topic", "Required flag"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func commandName(args []string) string {
+	for _, a := range args[1:] {
+		if !strings.HasPrefix(a, "-") {
+			return a
+		}
+	}
+	return ""
+}

@@ -1,0 +1,116 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/descent-ml/descent/cli"
+)
+
+// run runs the command line in-process and returns status, stdout, stderr.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	status := cli.Run(context.Background(), append([]string{"descent"}, args...),
+		cli.Env{Stdout: &out, Stderr: &errb, Getenv: os.Getenv})
+	return status, out.String(), errb.String()
+}
+
+// The tutorial's first code cell, through the command line.
+func TestLossTutorialExample(t *testing.T) {
+	args := []string{"loss", "--loss", "categorical_crossentropy",
+		"--y-true", "[[0,1,0],[1,0,0],[0,0,1],[0,0,1]]",
+		"--y-pred", "[[0.1,0.8,0.1],[0.7,0.2,0.1],[0.8,0.1,0.1],[0.01,0.01,0.98]]"}
+	status, out, errs := run(t, args...)
+	require.Equal(t, 0, status, errs)
+	assert.Equal(t, "losses: [0.22314355 0.35667494 2.30258509 0.02020271]\nmean: 0.7256515738911267\n", out)
+
+	status, out, errs = run(t, append(args, "--json")...)
+	require.Equal(t, 0, status, errs)
+	var got struct {
+		Losses []float64 `json:"losses"`
+		Mean   float64   `json:"mean"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	assert.InDeltaSlice(t, []float64{0.22314355, 0.35667494, 2.30258509, 0.02020271}, got.Losses, 5e-9)
+	assert.Equal(t, 0.7256515738911267, got.Mean)
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--epochs", "0"}, "--epochs"},
+		{[]string{"train", "--epochs", "ten"}, "invalid value"},
+		{[]string{"train", "--optimizer", "adagrad"}, `unknown optimizer "adagrad"`},
+		{[]string{"train", "--lr", "-1"}, "--lr"},
+		{[]string{"train", "--lr", "NaN"}, "--lr"},
+		{[]string{"train", "--hidden", "128,x"}, "--hidden"},
+		{[]string{"train", "--activation", "softmax"}, "--activation"},
+		{[]string{"train", "--val-split", "1"}, "--val-split"},
+		{[]string{"train", "--momentum", "1.5"}, "--momentum"},
+		{[]string{"train", "--threads", "0"}, "--threads"},
+		{[]string{"train", "--backend", "cuda", "--data", "/nonexistent"}, ""},
+		{[]string{"train", "--no-such-flag"}, "flag provided but not defined"},
+		{[]string{"train", "extra"}, "unexpected argument"},
+		{[]string{"loss", "--y-true", "[[1,0]]", "--y-pred", "[[0.5]]"}, "1×2 but --y-pred is 1×1"},
+		{[]string{"loss", "--y-true", "[[1,0]]", "--y-pred", "[[0.5,"}, "not a JSON matrix"},
+		{[]string{"loss", "--y-true", "[[1,0]]", "--y-pred", "[[0.5,0.5],[1]]"}, "row 1 has 1 values"},
+		{[]string{"loss", "--loss", "hinge", "--y-true", "[[1]]", "--y-pred", "[[1]]"}, `unknown loss "hinge"`},
+		{[]string{"loss", "--loss", "sparse_categorical_crossentropy", "--y-true", "[3]", "--y-pred", "[[0.5,0.5]]"}, "not a class index"},
+		{[]string{"loss", "--y-pred", "[[1]]"}, "Required flag"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			status, _, errs := run(t, tc.args...)
+			if tc.want == "" { // a failure while running, not a usage error
+				assert.NotEqual(t, 0, status)
+			} else {
+				assert.Equal(t, cli.ExitUsage, status, errs)
+				assert.Contains(t, errs, tc.want)
+			}
+			assert.Equal(t, 1, strings.Count(errs, "\n"), "one line: %q", errs)
+			assert.NotContains(t, errs, "goroutine")
+		})
+	}
+}
+
+func TestMissingDataIsAClearError(t *testing.T) {
+	status, _, errs := run(t, "train", "--data", t.TempDir())
+	assert.Equal(t, cli.ExitError, status)
+	assert.Contains(t, errs, "train-images-idx3-ubyte")
+}
+
+// A short end-to-end run on real MNIST: flags, history file, report.
+func TestTrainEndToEnd(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "h.json")
+	status, out, errs := run(t, "train", "--epochs", "2", "--hidden", "32", "--backend", "openblas", "--history", hist)
+	require.Equal(t, 0, status, errs)
+	assert.Contains(t, out, "Epoch 2/2\n")
+	assert.Regexp(t, `(?m)^422/422 - \d+s \d+(us|ms)/step - accuracy: 0\.\d{4} - loss: \d\.\d{4} - val_accuracy: 0\.\d{4} - val_loss: \d\.\d{4}$`, out)
+	assert.Contains(t, out, "weighted avg")
+
+	var h struct {
+		History map[string][]float64 `json:"history"`
+		Epochs  []float64            `json:"epoch_seconds"`
+		Test    struct{ Loss, Accuracy float64 }
+		Config  map[string]any `json:"config"`
+	}
+	b, err := os.ReadFile(hist)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &h))
+	for _, k := range []string{"loss", "accuracy", "val_loss", "val_accuracy"} {
+		assert.Len(t, h.History[k], 2, k)
+	}
+	assert.Len(t, h.Epochs, 2)
+	assert.Greater(t, h.Test.Accuracy, 0.9)
+	assert.Equal(t, "adam", h.Config["optimizer"])
+}

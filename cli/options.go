@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/backend/registry"
+	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/train"
+)
+
+// NetConfig describes a network and how to train it: what --hidden,
+// --activation, --optimizer, --lr, --momentum and --batch-size say. It is
+// recorded in the history file.
+type NetConfig struct {
+	Input      int     `json:"input"`
+	Hidden     []int   `json:"hidden"`
+	Activation string  `json:"activation"`
+	Classes    int     `json:"classes"`
+	Optimizer  string  `json:"optimizer"`
+	LR         float64 `json:"lr"`
+	Momentum   float64 `json:"momentum"`
+	BatchSize  int     `json:"batch_size"`
+	Epochs     int     `json:"epochs"`
+	Seed       uint64  `json:"seed"`
+	ValSplit   float64 `json:"val_split"`
+	Backend    string  `json:"backend"`
+	Threads    int     `json:"threads"`
+}
+
+// optimizers the command line accepts; momentum and nesterov are SGD
+// configurations, as in the tutorial (SGD(momentum=0.9)).
+var optimizerNames = []string{"sgd", "momentum", "nesterov", "rmsprop", "adam"}
+
+// defaultLR is Keras 3's default learning rate of each optimizer.
+func defaultLR(opt string) float64 {
+	switch opt {
+	case "sgd", "momentum", "nesterov":
+		return 0.01
+	}
+	return 0.001
+}
+
+// defaultMomentum is 0.9 for the momentum variants of SGD, 0 otherwise.
+func defaultMomentum(opt string) float64 {
+	if opt == "momentum" || opt == "nesterov" {
+		return 0.9
+	}
+	return 0
+}
+
+// newOptimizer builds the named optimizer with Keras's other defaults.
+func newOptimizer(name string, lr, momentum float64) (train.Optimizer, error) {
+	switch name {
+	case "sgd", "momentum":
+		return train.NewSGD(lr, momentum, false), nil
+	case "nesterov":
+		return train.NewSGD(lr, momentum, true), nil
+	case "rmsprop":
+		return train.NewRMSprop(lr, 0.9, momentum, 1e-7, false), nil
+	case "adam":
+		return train.NewAdam(lr, 0.9, 0.999, 1e-7, false), nil
+	}
+	return nil, usagef("--optimizer: unknown optimizer %q (want one of: %s)", name, strings.Join(optimizerNames, ", "))
+}
+
+// newModel builds input → hidden… (activation) → classes (softmax).
+func newModel(input int, hidden []int, act model.Activation, classes int) (*model.Sequential, error) {
+	var layers []model.Layer
+	for _, h := range hidden {
+		layers = append(layers, model.Dense(h, act))
+	}
+	layers = append(layers, model.Dense(classes, model.Softmax))
+	return model.NewSequential(input, layers...)
+}
+
+// parseInts parses "128,128" (an empty string is an empty list).
+func parseInts(flag, s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 1 {
+			return nil, usagef("%s: %q is not a positive integer", flag, f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseFloats parses "100,1,0.1" into finite numbers.
+func parseFloats(flag, s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, usagef("%s: %q is not a finite number", flag, f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseThreads reads --threads: "auto" or a positive integer.
+func parseThreads(s string) (int, error) {
+	if s == "auto" || s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, usagef("--threads: %q is not a positive integer or auto", s)
+	}
+	return n, nil
+}
+
+// openBackend opens the named backend and applies the thread setting
+// (0 = auto). It returns a notice to print when auto fell back to pure Go.
+//
+// auto threads: one thread for OpenBLAS (its GEMMs on the tutorial's
+// 128-row batches do not scale across this class of 2-core machine, and two
+// pools fighting for two cores is the cliff PyTorch falls off; see
+// bench/RESULTS.md), and GOMAXPROCS goroutines for gonum, whose kernels
+// parallelise themselves.
+func openBackend(name string, threads int) (backend.Engine, string, error) {
+	e, notice, err := registry.Open(name)
+	if err != nil {
+		return nil, "", usagef("--backend: %v", err)
+	}
+	if threads == 0 {
+		threads = 1
+		if e.Name() == "gonum" {
+			threads = runtime.GOMAXPROCS(0)
+		}
+	}
+	if e.Name() == "gonum" {
+		runtime.GOMAXPROCS(threads)
+	}
+	if err := e.SetThreads(threads); err != nil {
+		return nil, "", fmt.Errorf("--threads %d: %w", threads, err)
+	}
+	return e, notice, nil
+}

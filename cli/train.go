@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/metrics"
+	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/train"
+)
+
+// trainFlags are the flags of descent train; sweep and compare reuse them.
+func trainFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "data", Usage: "folder holding the four MNIST IDX files (gz or raw); default: located automatically (see README)"},
+		&ucli.StringFlag{Name: "hidden", Value: "128,128", Usage: "hidden layer widths, comma-separated"},
+		&ucli.StringFlag{Name: "activation", Value: "sigmoid", Usage: "hidden activation: linear, sigmoid, tanh, relu"},
+		&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "sgd, momentum, nesterov, rmsprop or adam"},
+		&ucli.Float64Flag{Name: "lr", Usage: "learning rate (default: Keras's default for the optimizer: 0.01 for SGD, 0.001 otherwise)"},
+		&ucli.Float64Flag{Name: "momentum", Usage: "momentum (default 0.9 for momentum and nesterov, 0 otherwise)"},
+		&ucli.IntFlag{Name: "epochs", Value: 10, Usage: "passes over the training data"},
+		&ucli.IntFlag{Name: "batch-size", Value: 128, Usage: "samples per step"},
+		&ucli.Float64Flag{Name: "val-split", Value: 0.1, Usage: "fraction of the training images held out for validation, split as scikit-learn's train_test_split(random_state=42); 0 for none"},
+		&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the weight initialisation and the shuffling"},
+		&ucli.StringFlag{Name: "backend", Value: "auto", Usage: "compute backend: auto, openblas, gonum"},
+		&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads for the backend (auto or a number)"},
+		&ucli.StringFlag{Name: "history", Usage: "write the history, test result and configuration as JSON to this file"},
+		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
+	}
+}
+
+func trainCommand(env Env) *ucli.Command {
+	return &ucli.Command{
+		Name:  "train",
+		Usage: "train a network on MNIST and report on the test set",
+		Description: "Defaults are the tutorial's: 784→128 sigmoid→128 sigmoid→10 softmax, " +
+			"categorical cross-entropy, Adam at lr 0.001, batch 128, 10 epochs, 10% validation.",
+		Flags: trainFlags(),
+		Action: func(c *ucli.Context) error {
+			cfg, err := readNetConfig(c)
+			if err != nil {
+				return err
+			}
+			return runTrain(c, env, cfg)
+		},
+	}
+}
+
+// readNetConfig reads and checks the training flags.
+func readNetConfig(c *ucli.Context) (NetConfig, error) {
+	cfg := NetConfig{
+		Input: 28 * 28, Classes: 10,
+		Activation: c.String("activation"), Optimizer: c.String("optimizer"),
+		BatchSize: c.Int("batch-size"), Epochs: c.Int("epochs"), Seed: c.Uint64("seed"),
+		ValSplit: c.Float64("val-split"), Backend: c.String("backend"),
+	}
+	if c.Args().Present() {
+		return cfg, usagef("unexpected argument %q", c.Args().First())
+	}
+	var err error
+	if cfg.Hidden, err = parseInts("--hidden", c.String("hidden")); err != nil {
+		return cfg, err
+	}
+	if cfg.Threads, err = parseThreads(c.String("threads")); err != nil {
+		return cfg, err
+	}
+	act, err := model.ParseActivation(cfg.Activation)
+	if err != nil || act == model.Softmax {
+		return cfg, usagef("--activation: %q is not a hidden activation (want linear, sigmoid, tanh or relu)", cfg.Activation)
+	}
+	cfg.LR, cfg.Momentum = defaultLR(cfg.Optimizer), defaultMomentum(cfg.Optimizer)
+	if c.IsSet("lr") {
+		cfg.LR = c.Float64("lr")
+	}
+	if c.IsSet("momentum") {
+		cfg.Momentum = c.Float64("momentum")
+	}
+	switch {
+	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
+		return cfg, usagef("--lr: must be a positive finite number, got %v", cfg.LR)
+	case !(cfg.Momentum >= 0 && cfg.Momentum < 1):
+		return cfg, usagef("--momentum: must be in [0, 1), got %v", cfg.Momentum)
+	case cfg.Epochs < 1:
+		return cfg, usagef("--epochs: must be ≥ 1, got %d", cfg.Epochs)
+	case cfg.BatchSize < 1:
+		return cfg, usagef("--batch-size: must be ≥ 1, got %d", cfg.BatchSize)
+	case !(cfg.ValSplit >= 0 && cfg.ValSplit < 1):
+		return cfg, usagef("--val-split: must be in [0, 1), got %v", cfg.ValSplit)
+	}
+	if _, err := newOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// mnist locates and loads MNIST and splits off the validation set.
+func mnist(dir string, valSplit float64) (trainSet, valSet, testSet *data.Dataset, err error) {
+	if dir == "" {
+		if dir, err = data.LocateMNIST(); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	full, testSet, err := data.LoadMNIST(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if valSplit == 0 {
+		return full, nil, testSet, nil
+	}
+	trIdx, valIdx, err := data.TrainTestSplit(full.Len(), valSplit, 42)
+	if err != nil {
+		return nil, nil, nil, usagef("--val-split: %v", err)
+	}
+	return full.Subset(trIdx), full.Subset(valIdx), testSet, nil
+}
+
+// runResult is what one training run produced; it is the history file's content.
+type runResult struct {
+	History      *train.History `json:"history"`
+	EpochSeconds []float64      `json:"epoch_seconds"`
+	Test         struct {
+		Loss     float64 `json:"loss"`
+		Accuracy float64 `json:"accuracy"`
+	} `json:"test"`
+	Config NetConfig `json:"config"`
+	// Report is the scikit-learn-style classification report on the test set.
+	Report string `json:"classification_report"`
+}
+
+func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
+	trainSet, valSet, testSet, err := mnist(c.String("data"), cfg.ValSplit)
+	if err != nil {
+		return err
+	}
+	eng, notice, err := openBackend(cfg.Backend, cfg.Threads)
+	if err != nil {
+		return err
+	}
+	if notice != "" {
+		fmt.Fprintln(env.Stderr, notice)
+	}
+	cfg.Backend, cfg.Threads = eng.Name(), eng.Threads()
+	act, _ := model.ParseActivation(cfg.Activation)
+	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes)
+	if err != nil {
+		return err
+	}
+	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
+	opt, _ := newOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum)
+	tr, err := train.NewTrainer(m, eng, opt, train.CategoricalCrossentropyLoss{}, cfg.BatchSize)
+	if err != nil {
+		return err
+	}
+	quiet := c.Bool("quiet")
+	if !quiet {
+		fmt.Fprintf(env.Stdout, "descent: %d training, %d validation, %d test samples; backend %s, %d thread(s); %s lr %g\n",
+			trainSet.Len(), lenOf(valSet), testSet.Len(), cfg.Backend, cfg.Threads, cfg.Optimizer, cfg.LR)
+	}
+	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed}
+	if valSet != nil {
+		fit.Validation = valSet
+	}
+	if !quiet {
+		fit.Callbacks = append(fit.Callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
+	}
+	hist, err := tr.Fit(c.Context, trainSet, fit)
+	if err != nil {
+		return err
+	}
+	res := runResult{History: hist, EpochSeconds: hist.EpochSeconds, Config: cfg}
+	if res.Test.Loss, res.Test.Accuracy, err = tr.Evaluate(c.Context, testSet); err != nil {
+		return err
+	}
+	_, pred, err := tr.Predict(c.Context, testSet)
+	if err != nil {
+		return err
+	}
+	res.Report = metrics.ClassificationReport(labelsOf(testSet), pred, 4)
+	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", res.Test.Loss, res.Test.Accuracy, res.Report)
+	if path := c.String("history"); path != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+			return fmt.Errorf("--history: %w", err)
+		}
+	}
+	return nil
+}
+
+func lenOf(d *data.Dataset) int {
+	if d == nil {
+		return 0
+	}
+	return d.Len()
+}
+
+// labelsOf returns d's labels as ints.
+func labelsOf(d *data.Dataset) []int {
+	out := make([]int, len(d.Labels))
+	for i, l := range d.Labels {
+		out[i] = int(l)
+	}
+	return out
+}

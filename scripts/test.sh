@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, formatting and vet, then every Go test
+# (conformance suites, gradient checks, golden files, the end-to-end training
+# runs on MNIST). .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+# Without cgo the OpenBLAS binding must fall back to its stub and everything
+# else must still build (pure-Go fallback).
+CGO_ENABLED=0 go build ./...
+go test -count=1 -timeout 20m ./...
