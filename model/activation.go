@@ -1,46 +1,28 @@
 package model
 
 import (
-	"fmt"
 	"math"
-	"strings"
 	"unsafe"
 
 	"github.com/descent-ml/descent/backend"
 )
 
 // Activation is an element-wise (or, for Softmax, row-wise) function applied
-// to a layer's pre-activation z = x·W + b.
-type Activation int
+// to a layer's pre-activation z = x·W + b; see backend.Activation, which it
+// is (engines that fuse a layer apply it themselves).
+type Activation = backend.Activation
 
 // The activations, with Keras's names.
 const (
-	Linear  Activation = iota // f(z) = z
-	Sigmoid                   // f(z) = 1/(1+e^−z)
-	Tanh                      // f(z) = tanh z
-	ReLU                      // f(z) = max(0, z)
-	Softmax                   // f(z)_j = e^{z_j} / Σ_k e^{z_k}, per row
+	Linear  = backend.Linear  // f(z) = z
+	Sigmoid = backend.Sigmoid // f(z) = 1/(1+e^−z)
+	Tanh    = backend.Tanh    // f(z) = tanh z
+	ReLU    = backend.ReLU    // f(z) = max(0, z)
+	Softmax = backend.Softmax // f(z)_j = e^{z_j} / Σ_k e^{z_k}, per row
 )
 
-var activationNames = []string{"linear", "sigmoid", "tanh", "relu", "softmax"}
-
-// String returns the Keras name of the activation.
-func (a Activation) String() string {
-	if a < 0 || int(a) >= len(activationNames) {
-		return fmt.Sprintf("Activation(%d)", int(a))
-	}
-	return activationNames[a]
-}
-
 // ParseActivation returns the activation with the given Keras name.
-func ParseActivation(name string) (Activation, error) {
-	for i, n := range activationNames {
-		if strings.EqualFold(name, n) {
-			return Activation(i), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown activation %q (want one of: %s)", name, strings.Join(activationNames, ", "))
-}
+func ParseActivation(name string) (Activation, error) { return backend.ParseActivation(name) }
 
 // ActivationForward replaces z ((batch, units) row-major) by f(z) in place.
 func ActivationForward[T backend.Float](a Activation, z []T, batch, units int) {

@@ -44,7 +44,7 @@ func NewSequential(input int, layers ...Layer) (*Sequential, error) {
 		if l.Units < 1 {
 			return nil, fmt.Errorf("model: layer %d: units must be ≥ 1, got %d", i, l.Units)
 		}
-		if l.Activation < Linear || l.Activation > Softmax {
+		if !l.Activation.Valid() {
 			return nil, fmt.Errorf("model: layer %d: unknown activation %d", i, l.Activation)
 		}
 		m.wOff = append(m.wOff, n)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/backend/backendtest"
 	"github.com/descent-ml/descent/backend/gonum"
 	"github.com/descent-ml/descent/model"
 )
@@ -134,4 +135,35 @@ func TestErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "another network")
 	_, err = model.ParseActivation("swish")
 	assert.ErrorContains(t, err, `unknown activation "swish"`)
+}
+
+// An engine that fuses layers (backend.DensePlanner) must give the same
+// results through the model as plain Sgemm: here the Go reference planner.
+func TestPlannerPathMatchesGemmPath(t *testing.T) {
+	plain := tutorialNet(t)
+	planned := tutorialNet(t)
+	wsPlain, err := plain.NewWorkspace(gonum.New(), 16)
+	require.NoError(t, err)
+	wsPlanned, err := planned.NewWorkspace(backendtest.Planner(gonum.New()), 16)
+	require.NoError(t, err)
+	defer wsPlanned.Close()
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, batch := range []int{16, 7} { // full and partial batch: two plans per layer
+		x := make([]float32, batch*784)
+		for i := range x {
+			x[i] = rng.Float32()
+		}
+		g := make([]float32, batch*10)
+		for i := range g {
+			g[i] = rng.Float32() - 0.5
+		}
+		y1, err := plain.Forward(wsPlain, x, batch)
+		require.NoError(t, err)
+		y2, err := planned.Forward(wsPlanned, x, batch)
+		require.NoError(t, err)
+		assert.Equal(t, y1, y2)
+		require.NoError(t, plain.Backward(wsPlain, g, model.GradOutput))
+		require.NoError(t, planned.Backward(wsPlanned, g, model.GradOutput))
+		assert.Equal(t, wsPlain.Grads, wsPlanned.Grads)
+	}
 }

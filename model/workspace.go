@@ -13,6 +13,8 @@ import (
 type Workspace struct {
 	m        *Sequential
 	gemm     backend.GemmFunc[float32]
+	planner  backend.DensePlanner        // nil unless the engine fuses whole layers
+	plans    []map[int]backend.DensePlan // plans[l][batch], made on first use
 	maxBatch int
 	x        []float32   // the last input given to Forward (not copied)
 	batch    int         // the last batch size given to Forward
@@ -29,11 +31,48 @@ func (m *Sequential) NewWorkspace(e backend.Engine, maxBatch int) (*Workspace, e
 		return nil, fmt.Errorf("model: workspace batch size must be ≥ 1, got %d", maxBatch)
 	}
 	ws := &Workspace{m: m, gemm: e.Sgemm, maxBatch: maxBatch, Grads: make([]float32, len(m.Params))}
+	if p, ok := e.(backend.DensePlanner); ok {
+		ws.planner = p
+		ws.plans = make([]map[int]backend.DensePlan, len(m.layers))
+		for l := range ws.plans {
+			ws.plans[l] = make(map[int]backend.DensePlan, 2)
+		}
+	}
 	for _, l := range m.layers {
 		ws.acts = append(ws.acts, make([]float32, maxBatch*l.Units))
 		ws.deltas = append(ws.deltas, make([]float32, maxBatch*l.Units))
 	}
 	return ws, nil
+}
+
+// plan returns the engine's plan for layer l at this batch size, making it
+// on first use (once per shape: the full batch and the last partial one).
+func (ws *Workspace) plan(l, batch int) (backend.DensePlan, error) {
+	if p, ok := ws.plans[l][batch]; ok {
+		return p, nil
+	}
+	layer := ws.m.layers[l]
+	p, err := ws.planner.PlanDense(batch, ws.m.fanIn(l), layer.Units, layer.Activation)
+	if err != nil {
+		return nil, fmt.Errorf("model: layer %d (%d→%d %s, batch %d): %w", l, ws.m.fanIn(l), layer.Units, layer.Activation, batch, err)
+	}
+	ws.plans[l][batch] = p
+	return p, nil
+}
+
+// Close releases the native plans of engines that fuse layers; the
+// workspace must not be used afterwards. It is a no-op for other engines.
+func (ws *Workspace) Close() error {
+	var first error
+	for _, byBatch := range ws.plans {
+		for b, p := range byBatch {
+			if err := p.Close(); err != nil && first == nil {
+				first = err
+			}
+			delete(byBatch, b)
+		}
+	}
+	return first
 }
 
 // MaxBatch is the largest batch the workspace holds.
@@ -53,7 +92,17 @@ func (m *Sequential) Forward(ws *Workspace, x []float32, batch int) ([]float32, 
 	in := x
 	for l, layer := range m.layers {
 		w, b := m.Layer(l)
-		DenseForward(ws.gemm, layer.Activation, in, w, b, ws.acts[l], batch, m.fanIn(l), layer.Units)
+		if ws.planner != nil {
+			p, err := ws.plan(l, batch)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.Forward(in, w, b, ws.acts[l]); err != nil {
+				return nil, fmt.Errorf("model: layer %d forward: %w", l, err)
+			}
+		} else {
+			DenseForward(ws.gemm, layer.Activation, in, w, b, ws.acts[l], batch, m.fanIn(l), layer.Units)
+		}
 		in = ws.acts[l]
 	}
 	return ws.acts[len(m.layers)-1][:batch*m.Output()], nil
@@ -86,7 +135,9 @@ func (m *Sequential) Backward(ws *Workspace, grad []float32, of GradOf) error {
 	dz := ws.deltas[last][:batch*m.Output()]
 	copy(dz, grad)
 	if of == GradOutput {
-		ActivationBackward(m.layers[last].Activation, ws.acts[last], dz, batch, m.Output())
+		if err := ws.activationBackward(last, batch, dz); err != nil {
+			return err
+		}
 	}
 	for l := last; l >= 0; l-- {
 		in, out := m.fanIn(l), m.layers[l].Units
@@ -97,10 +148,40 @@ func (m *Sequential) Backward(ws *Workspace, grad []float32, of GradOf) error {
 		}
 		w, _ := m.Layer(l)
 		dw, db := m.slices(ws.Grads, l)
-		DenseBackward(ws.gemm, x, w, ws.deltas[l], dw, db, dx, batch, in, out)
-		if l > 0 {
-			ActivationBackward(m.layers[l-1].Activation, ws.acts[l-1], dx, batch, in)
+		if ws.planner != nil {
+			p, err := ws.plan(l, batch)
+			if err != nil {
+				return err
+			}
+			if err := p.Backward(x, w, ws.deltas[l], dw, db, dx); err != nil {
+				return fmt.Errorf("model: layer %d backward: %w", l, err)
+			}
+		} else {
+			DenseBackward(ws.gemm, x, w, ws.deltas[l], dw, db, dx, batch, in, out)
 		}
+		if l > 0 {
+			if err := ws.activationBackward(l-1, batch, dx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// activationBackward turns ∂L/∂y_l in dy into ∂L/∂z_l, natively when the
+// engine fuses layers.
+func (ws *Workspace) activationBackward(l, batch int, dy []float32) error {
+	units := ws.m.layers[l].Units
+	if ws.planner == nil {
+		ActivationBackward(ws.m.layers[l].Activation, ws.acts[l], dy, batch, units)
+		return nil
+	}
+	p, err := ws.plan(l, batch)
+	if err != nil {
+		return err
+	}
+	if err := p.ActivationBackward(ws.acts[l][:batch*units], dy[:batch*units]); err != nil {
+		return fmt.Errorf("model: layer %d activation backward: %w", l, err)
 	}
 	return nil
 }

@@ -52,3 +52,63 @@ func TestSuiteCatchesBrokenEngines(t *testing.T) {
 		})
 	}
 }
+
+func TestGoPlannerPasses(t *testing.T) { backendtest.RunDense(t, backendtest.Planner(refEngine{})) }
+
+// brokenPlanner wraps the Go planner with one classic mistake.
+type brokenPlanner struct {
+	backend.DensePlanner
+	mistake string
+}
+
+func (b brokenPlanner) PlanDense(batch, in, out int, act backend.Activation) (backend.DensePlan, error) {
+	p, err := b.DensePlanner.PlanDense(batch, in, out, act)
+	return brokenPlan{p, b.mistake, act}, err
+}
+
+type brokenPlan struct {
+	backend.DensePlan
+	mistake string
+	act     backend.Activation
+}
+
+func (b brokenPlan) Forward(x, w, bias, y []float32) error {
+	if b.mistake == "no bias" {
+		bias = make([]float32, len(bias))
+	}
+	return b.DensePlan.Forward(x, w, bias, y)
+}
+
+func (b brokenPlan) ActivationBackward(y, dy []float32) error {
+	if b.mistake == "skip activation backward" && b.act != backend.Linear {
+		return nil
+	}
+	return b.DensePlan.ActivationBackward(y, dy)
+}
+
+func (b brokenPlan) Backward(x, w, dz, dw, db, dx []float32) error {
+	if b.mistake == "accumulate dW" {
+		saved := append([]float32(nil), dw...)
+		err := b.DensePlan.Backward(x, w, dz, dw, db, dx)
+		for i := range dw {
+			dw[i] += saved[i]
+		}
+		return err
+	}
+	return b.DensePlan.Backward(x, w, dz, dw, db, dx)
+}
+
+func TestDenseSuiteCatchesBrokenPlans(t *testing.T) {
+	for _, mistake := range []string{"no bias", "skip activation backward", "accumulate dW"} {
+		t.Run(mistake, func(t *testing.T) {
+			p := brokenPlanner{backendtest.Planner(refEngine{}), mistake}
+			failed := 0
+			for i, c := range backendtest.DenseCases() {
+				if backendtest.CheckDense(p, c, uint64(i)) != nil {
+					failed++
+				}
+			}
+			assert.Positive(t, failed)
+		})
+	}
+}
