@@ -69,6 +69,11 @@ func benchCommand(env Env) *ucli.Command {
 			if err != nil {
 				return err
 			}
+			for _, e := range engines {
+				if cfg, ok := e.(interface{ Config() string }); ok {
+					fmt.Fprintf(env.Stdout, "# %s: %s\n", e.Name(), cfg.Config())
+				}
+			}
 			printBench(env, c, res, trainSet.Len())
 			return nil
 		},
@@ -82,8 +87,8 @@ func printBench(env Env, c *ucli.Context, res []bench.EngineResult, samples int)
 			base = r.Median()
 		}
 	}
-	host, _ := os.Hostname()
-	fmt.Fprintf(env.Stdout, "# descent bench, %s, %s, GOMAXPROCS %d, %s\n", time.Now().UTC().Format("2006-01-02"), runtime.GOARCH, runtime.GOMAXPROCS(0), host)
+	fmt.Fprintf(env.Stdout, "# descent bench, %s, %s, %d CPUs, GOMAXPROCS %d, %s\n", time.Now().UTC().Format("2006-01-02"),
+		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Fprintf(env.Stdout, "# tutorial network 784-128-128-10 sigmoid, %s, batch %d, %d training samples, %d epochs per backend, interleaved\n",
 		c.String("optimizer"), c.Int("batch-size"), samples, c.Int("epochs"))
 	fmt.Fprintln(env.Stdout, "| backend | threads | median s/epoch | samples/s | × vs "+c.String("baseline")+" | epoch seconds | epoch losses |")
@@ -104,4 +109,19 @@ func join(xs []float64, format string) string {
 		parts[i] = fmt.Sprintf(format, x)
 	}
 	return strings.Join(parts, " ")
+}
+
+// cpuModel is the processor's model name from /proc/cpuinfo (what lscpu
+// prints), or GOARCH where that file is missing.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
 }
