@@ -153,4 +153,12 @@ func TestFitRejectsMismatchedData(t *testing.T) {
 	assert.ErrorContains(t, err, "has 784 features per sample, the model takes 100")
 	_, err = tr.Fit(context.Background(), sets.val, train.FitConfig{Epochs: 0})
 	assert.Error(t, err)
+
+	tr = tutorialTrainer(t, gonum.New(), train.NewSGD(0.1, 0, false), 1)
+	_, _, err = tr.TrainBatch(sets.val, []int{0, 6000})
+	assert.ErrorContains(t, err, "sample 6000, outside the data's 0..5999")
+	_, _, err = tr.TrainBatch(sets.val, make([]int, 129))
+	assert.ErrorContains(t, err, "batch of 129 samples")
+	_, err = train.NewTrainer(m, gonum.New(), train.NewSGD(0.1, 0, false), train.SparseCategoricalCrossentropyLoss{}, 32)
+	assert.ErrorContains(t, err, "one-hot targets")
 }

@@ -133,6 +133,11 @@ func (t *Trainer) TrainBatch(src data.Source, idx []int) (loss, accuracy float64
 	if n < 1 || n > t.batchSize {
 		return 0, 0, fmt.Errorf("train: batch of %d samples, want 1..%d", n, t.batchSize)
 	}
+	for i, j := range idx {
+		if j < 0 || j >= src.Len() {
+			return 0, 0, fmt.Errorf("train: batch index %d is sample %d, outside the data's 0..%d", i, j, src.Len()-1)
+		}
+	}
 	t.loadBatch(src, idx)
 	sum, correct, err := t.step(n)
 	if err != nil {
