@@ -1,0 +1,173 @@
+package model
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+)
+
+// File format of a saved Sequential (little-endian):
+//
+//	magic   8 bytes  "DESCENT1"
+//	hlen    uint32   length of the JSON header
+//	header  hlen     {"input":784,"layers":[{"units":128,"activation":"sigmoid"},…]}
+//	params  4·n      float32 parameters in Params order (n follows from the header)
+//	crc     uint32   CRC-32 (IEEE) of everything before it
+//
+// The parameter count is computed from the header, checked against the
+// file's length before anything is allocated, and capped, so a corrupt or
+// lying file is rejected without a large allocation.
+const (
+	fileMagic     = "DESCENT1"
+	maxHeaderLen  = 1 << 20
+	maxParamCount = 1 << 28 // 1 GiB of float32
+)
+
+// ErrCorrupt is wrapped by every error about a malformed model file.
+var ErrCorrupt = errors.New("corrupt model file")
+
+type fileHeader struct {
+	Input  int         `json:"input"`
+	Layers []fileLayer `json:"layers"`
+}
+
+type fileLayer struct {
+	Units      int    `json:"units"`
+	Activation string `json:"activation"`
+}
+
+// WriteTo writes the network (architecture and parameters) to w in the
+// format above.
+// Non-finite parameters (a diverged run) are refused, as Load would refuse
+// them.
+func (m *Sequential) WriteTo(w io.Writer) (int64, error) {
+	for i, v := range m.Params {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return 0, fmt.Errorf("model: parameter %d is %v: the training diverged; nothing written", i, v)
+		}
+	}
+	h := fileHeader{Input: m.input}
+	for _, l := range m.layers {
+		h.Layers = append(h.Layers, fileLayer{l.Units, l.Activation.String()})
+	}
+	hj, err := json.Marshal(h)
+	if err != nil {
+		return 0, err
+	}
+	var buf bytes.Buffer
+	buf.WriteString(fileMagic)
+	binary.Write(&buf, binary.LittleEndian, uint32(len(hj)))
+	buf.Write(hj)
+	binary.Write(&buf, binary.LittleEndian, m.Params)
+	binary.Write(&buf, binary.LittleEndian, crc32.ChecksumIEEE(buf.Bytes()))
+	n, err := w.Write(buf.Bytes())
+	return int64(n), err
+}
+
+// Save writes the network to path atomically: to a temporary file in the same
+// folder, synced, then renamed over path, so path never holds half a model.
+func (m *Sequential) Save(path string) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("model: saving %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			err = fmt.Errorf("model: saving %s: %w", path, err)
+		}
+	}()
+	if _, err = m.WriteTo(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// Load reads a network saved by Save.
+func Load(path string) (*Sequential, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	m, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("model: %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Decode parses a model file's bytes (see WriteTo for the format).
+func Decode(b []byte) (*Sequential, error) {
+	corrupt := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
+	}
+	if len(b) < len(fileMagic)+8 || string(b[:len(fileMagic)]) != fileMagic {
+		return nil, corrupt("not a descent model (bad magic)")
+	}
+	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
+	if got := crc32.ChecksumIEEE(body); got != sum {
+		return nil, corrupt("checksum mismatch (file %08x, content %08x): truncated or damaged", sum, got)
+	}
+	rest := body[len(fileMagic):]
+	hlen := binary.LittleEndian.Uint32(rest)
+	rest = rest[4:]
+	if hlen > maxHeaderLen || int(hlen) > len(rest) {
+		return nil, corrupt("header length %d exceeds the file", hlen)
+	}
+	var h fileHeader
+	dec := json.NewDecoder(bytes.NewReader(rest[:hlen]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return nil, corrupt("header: %v", err)
+	}
+	layers := make([]Layer, len(h.Layers))
+	n, in := 0, h.Input
+	for i, l := range h.Layers {
+		act, err := ParseActivation(l.Activation)
+		if err != nil {
+			return nil, corrupt("layer %d: %v", i, err)
+		}
+		if l.Units < 1 || l.Units > maxParamCount || in < 1 || in > maxParamCount {
+			return nil, corrupt("layer %d: %d→%d units", i, in, l.Units)
+		}
+		n += in*l.Units + l.Units
+		if n > maxParamCount {
+			return nil, corrupt("more than %d parameters", maxParamCount)
+		}
+		layers[i] = Layer{Units: l.Units, Activation: act}
+		in = l.Units
+	}
+	data := rest[hlen:]
+	if len(data) != 4*n {
+		return nil, corrupt("%d bytes of parameters, the header needs %d", len(data), 4*n)
+	}
+	m, err := NewSequential(h.Input, layers...)
+	if err != nil {
+		return nil, corrupt("%v", err)
+	}
+	for i := range m.Params {
+		v := math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, corrupt("parameter %d is %v", i, v)
+		}
+		m.Params[i] = v
+	}
+	return m, nil
+}

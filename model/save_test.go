@@ -1,0 +1,124 @@
+package model_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/descent-ml/descent/model"
+)
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	m := tutorialNet(t)
+	path := filepath.Join(t.TempDir(), "m.descent")
+	require.NoError(t, m.Save(path))
+	got, err := model.Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, m.Layers(), got.Layers())
+	assert.Equal(t, m.Input(), got.Input())
+	assert.Equal(t, m.Params, got.Params) // bit-exact
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	assert.Len(t, entries, 1, "no temporary file left behind")
+
+	m.Params[7] = float32(math.Inf(1))
+	err = m.Save(path)
+	assert.ErrorContains(t, err, "parameter 7 is +Inf")
+	again, err := model.Load(path)
+	require.NoError(t, err, "the earlier file is intact")
+	assert.Equal(t, got.Params, again.Params)
+	entries, _ = os.ReadDir(filepath.Dir(path))
+	assert.Len(t, entries, 1, "no temporary file left behind after a failed save")
+}
+
+// The format is documented in save.go; this builds a file by hand from that
+// description, independently of WriteTo.
+func TestDecodeHandBuiltFile(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("DESCENT1")
+	header := `{"input":2,"layers":[{"units":1,"activation":"sigmoid"}]}`
+	binary.Write(&b, binary.LittleEndian, uint32(len(header)))
+	b.WriteString(header)
+	binary.Write(&b, binary.LittleEndian, []float32{0.5, -1.5, 0.25}) // W (2×1), b (1)
+	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(b.Bytes()))
+	m, err := model.Decode(b.Bytes())
+	require.NoError(t, err)
+	assert.Equal(t, []float32{0.5, -1.5, 0.25}, m.Params)
+	assert.Equal(t, []model.Layer{model.Dense(1, model.Sigmoid)}, m.Layers())
+}
+
+func TestDecodeRejectsBadFiles(t *testing.T) {
+	good := encode(t, tutorialNet(t))
+	withCRC := func(body []byte) []byte {
+		return binary.LittleEndian.AppendUint32(body, crc32.ChecksumIEEE(body))
+	}
+	header := func(h string, params int) []byte {
+		var b bytes.Buffer
+		b.WriteString("DESCENT1")
+		binary.Write(&b, binary.LittleEndian, uint32(len(h)))
+		b.WriteString(h)
+		b.Write(make([]byte, 4*params))
+		return withCRC(b.Bytes())
+	}
+	nan := header(`{"input":1,"layers":[{"units":1,"activation":"linear"}]}`, 2)
+	binary.LittleEndian.PutUint32(nan[len(nan)-12:], math.Float32bits(float32(math.NaN())))
+	nan = withCRC(nan[:len(nan)-4])
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"empty", nil, "bad magic"},
+		{"other magic", append([]byte("NOTMODEL"), good[8:]...), "bad magic"},
+		{"truncated", good[:len(good)-100], "checksum mismatch"},
+		{"flipped bit", flip(good, 5000), "checksum mismatch"},
+		{"lying header length", withCRC(append([]byte("DESCENT1\xff\xff\xff\x7f"), "{}"...)), "header length"},
+		{"huge layers", header(`{"input":100000,"layers":[{"units":100000,"activation":"relu"}]}`, 0), "more than"},
+		{"params missing", header(`{"input":3,"layers":[{"units":2,"activation":"relu"}]}`, 7), "28 bytes of parameters, the header needs 32"},
+		{"unknown activation", header(`{"input":3,"layers":[{"units":2,"activation":"swish"}]}`, 8), "swish"},
+		{"unknown field", header(`{"input":3,"layers":[],"x":1}`, 0), "unknown field"},
+		{"no layers", header(`{"input":3,"layers":[]}`, 0), "at least one layer"},
+		{"NaN parameter", nan, "parameter 0 is NaN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := model.Decode(tc.b)
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, model.ErrCorrupt), err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	_, err := model.Load(filepath.Join(t.TempDir(), "missing"))
+	assert.ErrorContains(t, err, "no such file")
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add(encode(f, tutorialNet(f))[:300])
+	m, _ := model.NewSequential(2, model.Dense(2, model.ReLU))
+	f.Add(encode(f, m))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := model.Decode(b)
+		if err == nil && len(m.Params) == 0 {
+			t.Fatal("decoded a model without parameters")
+		}
+	})
+}
+
+func encode(t testing.TB, m *model.Sequential) []byte {
+	var b bytes.Buffer
+	_, err := m.WriteTo(&b)
+	require.NoError(t, err)
+	return b.Bytes()
+}
+
+func flip(b []byte, i int) []byte {
+	c := append([]byte(nil), b...)
+	c[i] ^= 1
+	return c
+}
