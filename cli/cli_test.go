@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/descent-ml/descent/cli"
+	"github.com/descent-ml/descent/model"
 )
 
 // run runs the command line in-process and returns status, stdout, stderr.
@@ -92,7 +93,8 @@ func TestMissingDataIsAClearError(t *testing.T) {
 // A short end-to-end run on real MNIST: flags, history file, report.
 func TestTrainEndToEnd(t *testing.T) {
 	hist := filepath.Join(t.TempDir(), "h.json")
-	status, out, errs := run(t, "train", "--epochs", "2", "--hidden", "32", "--backend", "openblas", "--history", hist)
+	saved := filepath.Join(t.TempDir(), "m.descent")
+	status, out, errs := run(t, "train", "--epochs", "2", "--hidden", "32", "--backend", "openblas", "--history", hist, "--save", saved)
 	require.Equal(t, 0, status, errs)
 	assert.Contains(t, out, "Epoch 2/2\n")
 	assert.Regexp(t, `(?m)^422/422 - \d+s \d+(us|ms)/step - accuracy: 0\.\d{4} - loss: \d\.\d{4} - val_accuracy: 0\.\d{4} - val_loss: \d\.\d{4}$`, out)
@@ -113,4 +115,8 @@ func TestTrainEndToEnd(t *testing.T) {
 	assert.Len(t, h.Epochs, 2)
 	assert.Greater(t, h.Test.Accuracy, 0.9)
 	assert.Equal(t, "adam", h.Config["optimizer"])
+
+	m, err := model.Load(saved)
+	require.NoError(t, err)
+	assert.Equal(t, 784*32+32+32*10+10, m.NumParams())
 }

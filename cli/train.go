@@ -30,6 +30,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "backend", Value: "auto", Usage: "compute backend: auto, openblas, gonum"},
 		&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads for the backend (auto or a number)"},
 		&ucli.StringFlag{Name: "history", Usage: "write the history, test result and configuration as JSON to this file"},
+		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
 	}
 }
@@ -182,6 +183,11 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	}
 	res.Report = metrics.ClassificationReport(labelsOf(testSet), pred, 4)
 	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", res.Test.Loss, res.Test.Accuracy, res.Report)
+	if path := c.String("save"); path != "" {
+		if err := m.Save(path); err != nil {
+			return fmt.Errorf("--save: %w", err)
+		}
+	}
 	if path := c.String("history"); path != "" {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
