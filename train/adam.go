@@ -59,6 +59,13 @@ func (o *Adam) Step(params, grads []float32) {
 	b1, b2, eps := float32(1-o.Beta1), float32(1-o.Beta2), float32(o.Epsilon)
 	vhat := o.vhat
 	g, m, v := grads[:len(params)], o.m[:len(params)], o.v[:len(params)]
+	if vhat == nil {
+		// The same update as the loop below, in adam_kernel.go (with an
+		// AVX2 version in adam_amd64.s).
+		adamKernel(params, g, m, v, alpha, b1, b2, eps)
+		o.iterations++
+		return
+	}
 	for i := range params {
 		m[i] += (g[i] - m[i]) * b1
 		v[i] += (g[i]*g[i] - v[i]) * b2
