@@ -32,7 +32,7 @@ func TestSigmoid32MatchesFloat64(t *testing.T) {
 	for z64 := -30.0; z64 <= 30; z64 += 0.0137 {
 		z := float64(float32(z64)) // the float32 input, exactly
 		want := 1 / (1 + math.Exp(-z))
-		got := float64(sigmoid(float32(z)))
+		got := float64(sigmoid32(float32(z)))
 		if math.Abs(got-want) > 4e-7*want {
 			t.Fatalf("sigmoid(%v) = %v, want %v", z, got, want)
 		}
