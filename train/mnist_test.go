@@ -104,17 +104,22 @@ func TestBackendsAgreeOverAnEpoch(t *testing.T) {
 
 func TestTrainStepAllocatesNothing(t *testing.T) {
 	sets := loadMNIST(t)
-	tr := tutorialTrainer(t, openBLAS(t), train.NewAdam(0.001, 0.9, 0.999, 1e-7, false), 1)
-	idx := make([]int, 128)
-	for i := range idx {
-		idx[i] = i * 3
-	}
-	allocs := testing.AllocsPerRun(20, func() {
-		if _, _, err := tr.TrainBatch(sets.train, idx); err != nil {
-			t.Fatal(err)
+	pureGo := gonum.New()
+	defer pureGo.Close()
+	require.NoError(t, pureGo.SetThreads(2))
+	for _, e := range []backend.Engine{openBLAS(t), pureGo} {
+		tr := tutorialTrainer(t, e, train.NewAdam(0.001, 0.9, 0.999, 1e-7, false), 1)
+		idx := make([]int, 128)
+		for i := range idx {
+			idx[i] = i * 3
 		}
-	})
-	assert.Zero(t, allocs)
+		allocs := testing.AllocsPerRun(20, func() {
+			if _, _, err := tr.TrainBatch(sets.train, idx); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Zero(t, allocs, e.Name())
+	}
 }
 
 func TestFitStopsWhenCancelled(t *testing.T) {
