@@ -54,6 +54,10 @@ func NewApp(env Env) *ucli.App {
 			trainCommand(env),
 			lossCommand(env),
 			benchCommand(env),
+			sweepCommand(env),
+			compareCommand(env),
+			reportCommand(env),
+			evaluateCommand(env),
 		},
 		OnUsageError: func(c *ucli.Context, err error, isSubcommand bool) error {
 			return usageError{err.Error()}

@@ -13,10 +13,11 @@ import (
 	"github.com/descent-ml/descent/train"
 )
 
-// NetConfig describes a network and how to train it: what --hidden,
-// --activation, --optimizer, --lr, --momentum and --batch-size say. It is
-// recorded in the history file.
+// NetConfig describes a network and how to train it: what --dataset,
+// --hidden, --activation, --optimizer, --lr, --momentum and --batch-size
+// say. It is recorded in the history file.
 type NetConfig struct {
+	Dataset    string  `json:"dataset"`
 	Input      int     `json:"input"`
 	Hidden     []int   `json:"hidden"`
 	Activation string  `json:"activation"`

@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/descent-ml/descent/data"
-	"github.com/descent-ml/descent/metrics"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/train"
 )
@@ -17,7 +15,8 @@ import (
 // trainFlags are the flags of descent train; sweep and compare reuse them.
 func trainFlags() []ucli.Flag {
 	return []ucli.Flag{
-		&ucli.StringFlag{Name: "data", Usage: "folder holding the four MNIST IDX files (gz or raw); default: located automatically (see README)"},
+		&ucli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set: mnist or fashion-mnist (Debian's dataset-fashion-mnist)"},
+		&ucli.StringFlag{Name: "data", Usage: "folder holding the data set's four IDX files (gz or raw); default: located automatically (see README)"},
 		&ucli.StringFlag{Name: "hidden", Value: "128,128", Usage: "hidden layer widths, comma-separated"},
 		&ucli.StringFlag{Name: "activation", Value: "sigmoid", Usage: "hidden activation: linear, sigmoid, tanh, relu"},
 		&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "sgd, momentum, nesterov, rmsprop or adam"},
@@ -27,7 +26,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.IntFlag{Name: "batch-size", Value: 128, Usage: "samples per step"},
 		&ucli.Float64Flag{Name: "val-split", Value: 0.1, Usage: "fraction of the training images held out for validation, split as scikit-learn's train_test_split(random_state=42); 0 for none"},
 		&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the weight initialisation and the shuffling"},
-		&ucli.StringFlag{Name: "backend", Value: "auto", Usage: "compute backend: auto, openblas, gonum"},
+		&ucli.StringFlag{Name: "backend", Value: "auto", Usage: "compute backend: auto, dnnl, openblas, gonum"},
 		&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads for the backend (auto or a number)"},
 		&ucli.StringFlag{Name: "history", Usage: "write the history, test result and configuration as JSON to this file"},
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
@@ -38,7 +37,7 @@ func trainFlags() []ucli.Flag {
 func trainCommand(env Env) *ucli.Command {
 	return &ucli.Command{
 		Name:  "train",
-		Usage: "train a network on MNIST and report on the test set",
+		Usage: "train a network on MNIST (or Fashion-MNIST) and report on the test set",
 		Description: "Defaults are the tutorial's: 784→128 sigmoid→128 sigmoid→10 softmax, " +
 			"categorical cross-entropy, Adam at lr 0.001, batch 128, 10 epochs, 10% validation.",
 		Flags: trainFlags(),
@@ -54,14 +53,23 @@ func trainCommand(env Env) *ucli.Command {
 
 // readNetConfig reads and checks the training flags.
 func readNetConfig(c *ucli.Context) (NetConfig, error) {
+	return readNetConfigFor(c, c.String("optimizer"))
+}
+
+// readNetConfigFor reads and checks the training flags for the named
+// optimizer (descent compare has no --optimizer flag).
+func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	cfg := NetConfig{
-		Input: 28 * 28, Classes: 10,
-		Activation: c.String("activation"), Optimizer: c.String("optimizer"),
+		Dataset: c.String("dataset"), Input: 28 * 28, Classes: 10,
+		Activation: c.String("activation"), Optimizer: optimizer,
 		BatchSize: c.Int("batch-size"), Epochs: c.Int("epochs"), Seed: c.Uint64("seed"),
 		ValSplit: c.Float64("val-split"), Backend: c.String("backend"),
 	}
 	if c.Args().Present() {
 		return cfg, usagef("unexpected argument %q", c.Args().First())
+	}
+	if _, err := lookupDataset(cfg.Dataset); err != nil {
+		return cfg, err
 	}
 	var err error
 	if cfg.Hidden, err = parseInts("--hidden", c.String("hidden")); err != nil {
@@ -101,23 +109,8 @@ func readNetConfig(c *ucli.Context) (NetConfig, error) {
 
 // mnist locates and loads MNIST and splits off the validation set.
 func mnist(dir string, valSplit float64) (trainSet, valSet, testSet *data.Dataset, err error) {
-	if dir == "" {
-		if dir, err = data.LocateMNIST(); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	full, testSet, err := data.LoadMNIST(dir)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if valSplit == 0 {
-		return full, nil, testSet, nil
-	}
-	trIdx, valIdx, err := data.TrainTestSplit(full.Len(), valSplit, 42)
-	if err != nil {
-		return nil, nil, nil, usagef("--val-split: %v", err)
-	}
-	return full.Subset(trIdx), full.Subset(valIdx), testSet, nil
+	sets, err := loadDataSets("mnist", dir, valSplit)
+	return sets.train, sets.val, sets.tst, err
 }
 
 // runResult is what one training run produced; it is the history file's content.
@@ -134,54 +127,30 @@ type runResult struct {
 }
 
 func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
-	trainSet, valSet, testSet, err := mnist(c.String("data"), cfg.ValSplit)
+	sets, err := loadDataSets(cfg.Dataset, c.String("data"), cfg.ValSplit)
 	if err != nil {
 		return err
 	}
-	eng, notice, err := openBackend(cfg.Backend, cfg.Threads)
-	if err != nil {
-		return err
-	}
-	if notice != "" {
-		fmt.Fprintln(env.Stderr, notice)
-	}
-	cfg.Backend, cfg.Threads = eng.Name(), eng.Threads()
-	act, _ := model.ParseActivation(cfg.Activation)
-	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes)
-	if err != nil {
-		return err
-	}
-	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
-	opt, _ := newOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum)
-	tr, err := train.NewTrainer(m, eng, opt, train.CategoricalCrossentropyLoss{}, cfg.BatchSize)
+	cfg.Input, cfg.Classes = sets.train.Features(), sets.train.Classes()
+	eng, err := openEngine(env, &cfg)
 	if err != nil {
 		return err
 	}
 	quiet := c.Bool("quiet")
+	var callbacks []train.Callback
 	if !quiet {
 		fmt.Fprintf(env.Stdout, "descent: %d training, %d validation, %d test samples; backend %s, %d thread(s); %s lr %g\n",
-			trainSet.Len(), lenOf(valSet), testSet.Len(), cfg.Backend, cfg.Threads, cfg.Optimizer, cfg.LR)
+			sets.train.Len(), lenOf(sets.val), sets.tst.Len(), cfg.Backend, cfg.Threads, cfg.Optimizer, cfg.LR)
+		callbacks = append(callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
 	}
-	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed}
-	if valSet != nil {
-		fit.Validation = valSet
-	}
-	if !quiet {
-		fit.Callbacks = append(fit.Callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
-	}
-	hist, err := tr.Fit(c.Context, trainSet, fit)
+	f, err := fitNetwork(c.Context, eng, cfg, sets, callbacks...)
 	if err != nil {
 		return err
 	}
+	m, hist := f.model, f.history
 	res := runResult{History: hist, EpochSeconds: hist.EpochSeconds, Config: cfg}
-	if res.Test.Loss, res.Test.Accuracy, err = tr.Evaluate(c.Context, testSet); err != nil {
-		return err
-	}
-	_, pred, err := tr.Predict(c.Context, testSet)
-	if err != nil {
-		return err
-	}
-	res.Report = metrics.ClassificationReport(labelsOf(testSet), pred, 4)
+	res.Test.Loss, res.Test.Accuracy = f.testLoss, f.testAccuracy
+	res.Report = sets.info.classificationReport(labelsOf(sets.tst), f.pred)
 	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", res.Test.Loss, res.Test.Accuracy, res.Report)
 	if path := c.String("save"); path != "" {
 		if err := m.Save(path); err != nil {

@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/descent-ml/descent/metrics"
+	"github.com/descent-ml/descent/report"
+	"github.com/descent-ml/descent/train"
+)
+
+// experimentFlags are the train flags that make sense for a series of runs
+// (all but drop, with the given defaults changed) plus --out and
+// --save-models.
+func experimentFlags(drop []string, defaults map[string]any) []ucli.Flag {
+	var out []ucli.Flag
+	for _, f := range trainFlags() {
+		name := f.Names()[0]
+		if slices.Contains(drop, name) {
+			continue
+		}
+		if v, ok := defaults[name]; ok {
+			switch f := f.(type) {
+			case *ucli.IntFlag:
+				f.Value = v.(int)
+			case *ucli.StringFlag:
+				f.Value = v.(string)
+			default:
+				panic("experimentFlags: no default setter for " + name)
+			}
+		}
+		if name == "quiet" {
+			f.(*ucli.BoolFlag).Usage = "print only the summary table and where the report is"
+		}
+		out = append(out, f)
+	}
+	return append(out,
+		&ucli.StringFlag{Name: "out", Usage: "folder for the histories, figures, reports and report.html (default: a new runs/<date>-<time>)"},
+		&ucli.BoolFlag{Name: "save-models", Usage: "also save each trained network as <run>/model.descent"},
+	)
+}
+
+// plannedRun is one run of an experiment.
+type plannedRun struct {
+	name, dir string
+	cfg       NetConfig
+}
+
+// commandLine rebuilds the command as typed, from the flags that were set.
+func commandLine(c *ucli.Context) string {
+	parts := []string{"descent", c.Command.Name}
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		if !c.IsSet(name) {
+			continue
+		}
+		if _, ok := f.(*ucli.BoolFlag); ok {
+			parts = append(parts, "--"+name)
+			continue
+		}
+		parts = append(parts, "--"+name, shellQuote(fmt.Sprint(c.Value(name))))
+	}
+	for _, a := range c.Args().Slice() {
+		parts = append(parts, shellQuote(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// checkOut refuses an --out folder that holds an experiment already.
+func checkOut(c *ucli.Context) error {
+	if dir := c.String("out"); dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, report.SummaryFile)); err == nil {
+			return usagef("--out: %s already holds an experiment (%s): choose another folder or remove it", dir, report.SummaryFile)
+		}
+	}
+	return nil
+}
+
+// outDir creates and returns the experiment folder: --out, or a new
+// runs/<date>-<time> folder.
+func outDir(c *ucli.Context, now time.Time) (string, error) {
+	dir := c.String("out")
+	if dir != "" {
+		if err := checkOut(c); err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("--out: %w", err)
+		}
+		return dir, nil
+	}
+	base := filepath.Join("runs", now.Format("20060102-150405"))
+	dir = base
+	for i := 2; ; i++ {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return "", fmt.Errorf("creating %s: %w", filepath.Dir(dir), err)
+		}
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, os.ErrExist) || i > 100 {
+			return "", fmt.Errorf("creating %s: %w", dir, err)
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+// writeFiles writes files under dir, each atomically.
+func writeFiles(dir string, files []report.File) error {
+	for _, f := range files {
+		path := filepath.Join(dir, f.Path)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(path, f.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runExperiment trains every planned run on the same data and backend, each
+// from weights drawn from its own seed (the same seed gives the same initial
+// weights, so runs differ only in what the experiment varies), and writes
+// the experiment folder: each run's files as soon as it ends, then the
+// summary, figures and page again, so that an interrupted experiment leaves
+// a complete folder of the runs done.
+//
+// config returns the experiment's configuration for summary.json from the
+// shared settings, once the data set and backend are known.
+func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetConfig, config func(NetConfig) any, runs []plannedRun) error {
+	if base.ValSplit == 0 {
+		return usagef("--val-split: must be above 0: the figures are validation curves")
+	}
+	if err := checkOut(c); err != nil {
+		return err
+	}
+	sets, err := loadDataSets(base.Dataset, c.String("data"), base.ValSplit)
+	if err != nil {
+		return err
+	}
+	eng, err := openEngine(env, &base)
+	if err != nil {
+		return err
+	}
+	for i := range runs {
+		runs[i].cfg.Input, runs[i].cfg.Classes = sets.train.Features(), sets.train.Classes()
+		runs[i].cfg.Backend, runs[i].cfg.Threads = base.Backend, base.Threads
+	}
+	now := time.Now()
+	dir, err := outDir(c, now)
+	if err != nil {
+		return err
+	}
+	exp.Command = commandLine(c)
+	exp.Dataset = base.Dataset
+	exp.Created = now.Format(time.RFC3339)
+	base.Input, base.Classes = sets.train.Features(), sets.train.Classes()
+	if exp.Config, err = json.Marshal(config(base)); err != nil {
+		return err
+	}
+	quiet := c.Bool("quiet")
+	if !quiet {
+		fmt.Fprintf(env.Stdout, "descent %s: %d runs on %s (%d training, %d validation, %d test samples); backend %s, %d thread(s); writing %s\n",
+			exp.Kind, len(runs), base.Dataset, sets.train.Len(), lenOf(sets.val), sets.tst.Len(), base.Backend, base.Threads, dir)
+	}
+	labels := labelsOf(sets.tst)
+	for i, pr := range runs {
+		var callbacks []train.Callback
+		if !quiet {
+			fmt.Fprintf(env.Stdout, "\n[%d/%d] %s: %s lr %g", i+1, len(runs), pr.name, pr.cfg.Optimizer, pr.cfg.LR)
+			if pr.cfg.Momentum != 0 {
+				fmt.Fprintf(env.Stdout, " momentum %g", pr.cfg.Momentum)
+			}
+			fmt.Fprintf(env.Stdout, ", batch %d, %d epochs\n", pr.cfg.BatchSize, pr.cfg.Epochs)
+			callbacks = append(callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
+		}
+		f, err := fitNetwork(c.Context, eng, pr.cfg, sets, callbacks...)
+		if err != nil {
+			if len(exp.Runs) > 0 {
+				return fmt.Errorf("run %s: %w (the %d finished run(s) are in %s)", pr.name, err, len(exp.Runs), dir)
+			}
+			return fmt.Errorf("run %s: %w", pr.name, err)
+		}
+		r, err := newRun(pr, f, sets, labels)
+		if err != nil {
+			return err
+		}
+		if !quiet {
+			fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n", f.testLoss, f.testAccuracy)
+		}
+		files, err := report.RunFiles(r)
+		if err != nil {
+			return err
+		}
+		if err := writeFiles(dir, files); err != nil {
+			return err
+		}
+		if c.Bool("save-models") {
+			if err := f.model.Save(filepath.Join(dir, pr.dir, "model.descent")); err != nil {
+				// A diverged network (NaN weights) cannot be saved; that
+				// must not lose the experiment.
+				fmt.Fprintf(env.Stderr, "descent: run %s: model not saved: %v\n", pr.name, err)
+			}
+		}
+		exp.Runs = append(exp.Runs, r)
+		page, err := report.PageFiles(exp)
+		if err != nil {
+			return err
+		}
+		if err := writeFiles(dir, page); err != nil {
+			return err
+		}
+	}
+	if !quiet {
+		fmt.Fprintln(env.Stdout)
+	}
+	printSummary(env, exp)
+	fmt.Fprintf(env.Stdout, "\nreport: %s\n", filepath.Join(dir, report.PageFile))
+	return nil
+}
+
+// newRun packages a finished run for the report.
+func newRun(pr plannedRun, f *fitted, sets dataSets, labels []int) (*report.Run, error) {
+	cm, err := metrics.ConfusionMatrix(labels, f.pred, sets.tst.Classes())
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := json.Marshal(pr.cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &report.Run{
+		Name: pr.name, Dir: pr.dir,
+		History:      report.HistoryOf(f.history),
+		EpochSeconds: report.Series(f.history.EpochSeconds),
+		Test:         report.Scores{Loss: report.Float(f.testLoss), Accuracy: report.Float(f.testAccuracy)},
+		Config:       cfg,
+		Report:       sets.info.classificationReport(labels, f.pred),
+		Classes:      sets.info.classNames(sets.tst.Classes()),
+		Confusion:    cm,
+		Seconds:      report.Float(f.seconds),
+	}, nil
+}
+
+// printSummary prints the summary table, aligned.
+func printSummary(env Env, exp *report.Experiment) {
+	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "run\tepochs\tval_loss\tval_accuracy\ttest_loss\ttest_accuracy\tseconds\t\n")
+	for _, r := range exp.Runs {
+		s := r.Summarize()
+		fmt.Fprintf(w, "%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t\n", s.Name, s.Epochs,
+			float64(s.ValLoss), float64(s.ValAccuracy), float64(s.Test.Loss), float64(s.Test.Accuracy), float64(s.Seconds))
+	}
+	w.Flush()
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/train"
+)
+
+// fitted is a network trained by fitNetwork and how it did on the test set.
+type fitted struct {
+	model   *model.Sequential
+	history *train.History
+	// testLoss and testAccuracy are measured after training; pred holds
+	// the predicted class of every test sample.
+	testLoss, testAccuracy float64
+	pred                   []int
+	// seconds is the wall time of training, validation and test.
+	seconds float64
+}
+
+// openEngine opens cfg's backend, prints its notice (if any) to stderr and
+// records the backend and thread count actually used in cfg.
+func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
+	eng, notice, err := openBackend(cfg.Backend, cfg.Threads)
+	if err != nil {
+		return nil, err
+	}
+	if notice != "" {
+		fmt.Fprintln(env.Stderr, notice)
+	}
+	cfg.Backend, cfg.Threads = eng.Name(), eng.Threads()
+	return eng, nil
+}
+
+// fitNetwork builds the network cfg describes with weights drawn from
+// cfg.Seed, trains it on sets.train (validating on sets.val after every
+// epoch, when there is one) with the callbacks, then evaluates and predicts
+// sets.tst. The same cfg gives the same initial weights and sample order,
+// whatever else the caller runs before.
+func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, callbacks ...train.Callback) (*fitted, error) {
+	start := time.Now()
+	act, err := model.ParseActivation(cfg.Activation)
+	if err != nil {
+		return nil, usagef("--activation: %v", err)
+	}
+	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes)
+	if err != nil {
+		return nil, err
+	}
+	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
+	opt, err := newOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := train.NewTrainer(m, eng, opt, train.CategoricalCrossentropyLoss{}, cfg.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed, Callbacks: callbacks}
+	if sets.val != nil {
+		fit.Validation = sets.val
+	}
+	hist, err := tr.Fit(ctx, sets.train, fit)
+	if err != nil {
+		return nil, err
+	}
+	f := &fitted{model: m, history: hist}
+	if f.testLoss, f.testAccuracy, err = tr.Evaluate(ctx, sets.tst); err != nil {
+		return nil, err
+	}
+	if _, f.pred, err = tr.Predict(ctx, sets.tst); err != nil {
+		return nil, err
+	}
+	f.seconds = time.Since(start).Seconds()
+	return f, nil
+}

@@ -1,0 +1,27 @@
+// Package report stores, plots and presents an experiment: several training
+// runs of the same network that differ in one setting (a learning-rate sweep,
+// an optimizer comparison), as descent sweep and descent compare produce.
+//
+// An experiment folder holds:
+//
+//	summary.json                 the Experiment: kind, command, dataset, shared
+//	                             configuration, and one Summary row per run
+//	val_accuracy.png, .svg       validation accuracy per epoch, one line per run
+//	val_loss.png, .svg           validation loss per epoch, log-scale y
+//	report.html                  one self-contained page: configuration, both
+//	                             figures inline as SVG, the summary table, and
+//	                             every run's classification report and
+//	                             confusion matrix; it loads nothing
+//	<run>/history.json           the Run: history, epoch seconds, test scores,
+//	                             configuration, classification report,
+//	                             confusion matrix (a superset of the file
+//	                             descent train --history writes)
+//	<run>/history.csv            epoch,loss,accuracy,val_loss,val_accuracy,seconds
+//	<run>/classification_report.txt   scikit-learn's text report on the test set
+//	<run>/confusion_matrix.csv   rows are true classes, columns predictions
+//
+// The package only builds bytes ([RunFiles], [PageFiles]) and reads folders
+// ([Load]); the caller decides how files are written (descent writes each one
+// atomically). Floats in JSON and CSV are written in Go's shortest
+// round-tripping form, so a file read back gives the same numbers.
+package report

@@ -1,0 +1,402 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/descent-ml/descent/train"
+)
+
+// File names inside an experiment folder and inside each run's subfolder.
+const (
+	SummaryFile     = "summary.json"
+	PageFile        = "report.html"
+	HistoryJSONFile = "history.json"
+	HistoryCSVFile  = "history.csv"
+	ReportTextFile  = "classification_report.txt"
+	ConfusionFile   = "confusion_matrix.csv"
+)
+
+// Series is a per-epoch metric. In JSON a non-finite value (a diverged run's
+// NaN or ±Inf loss) is written as null and read back as NaN, since JSON has
+// no NaN.
+type Series []float64
+
+// MarshalJSON writes the values, null for non-finite ones.
+func (s Series) MarshalJSON() ([]byte, error) {
+	if s == nil {
+		return []byte("null"), nil
+	}
+	b := []byte{'['}
+	for i, v := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONFloat(b, v)
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON reads numbers and nulls (as NaN).
+func (s *Series) UnmarshalJSON(b []byte) error {
+	var vs []*float64
+	if err := json.Unmarshal(b, &vs); err != nil {
+		return err
+	}
+	if vs == nil {
+		*s = nil
+		return nil
+	}
+	out := make(Series, len(vs))
+	for i, v := range vs {
+		out[i] = math.NaN()
+		if v != nil {
+			out[i] = *v
+		}
+	}
+	*s = out
+	return nil
+}
+
+// Float is a float64 written to JSON like a Series element (null if not
+// finite).
+type Float float64
+
+// MarshalJSON writes the value, or null if it is not finite.
+func (f Float) MarshalJSON() ([]byte, error) { return appendJSONFloat(nil, float64(f)), nil }
+
+// UnmarshalJSON reads a number, or null as NaN.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	var v *float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = Float(math.NaN())
+	if v != nil {
+		*f = Float(*v)
+	}
+	return nil
+}
+
+func appendJSONFloat(b []byte, v float64) []byte {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// History is the per-epoch record of one run, with Keras's metric names. The
+// validation series are empty when the run had no validation set.
+type History struct {
+	Loss        Series `json:"loss"`
+	Accuracy    Series `json:"accuracy"`
+	ValLoss     Series `json:"val_loss,omitempty"`
+	ValAccuracy Series `json:"val_accuracy,omitempty"`
+}
+
+// HistoryOf copies a training history.
+func HistoryOf(h *train.History) History {
+	return History{
+		Loss: Series(clone(h.Loss)), Accuracy: Series(clone(h.Accuracy)),
+		ValLoss: Series(clone(h.ValLoss)), ValAccuracy: Series(clone(h.ValAccuracy)),
+	}
+}
+
+func clone(x []float64) []float64 {
+	if x == nil {
+		return nil
+	}
+	return append([]float64(nil), x...)
+}
+
+// Epochs is the number of recorded epochs.
+func (h History) Epochs() int { return len(h.Loss) }
+
+// Series returns the named metric ("loss", "accuracy", "val_loss",
+// "val_accuracy"), or nil.
+func (h History) Series(metric string) Series {
+	switch metric {
+	case "loss":
+		return h.Loss
+	case "accuracy":
+		return h.Accuracy
+	case "val_loss":
+		return h.ValLoss
+	case "val_accuracy":
+		return h.ValAccuracy
+	}
+	return nil
+}
+
+// Scores are a loss and an accuracy.
+type Scores struct {
+	Loss     Float `json:"loss"`
+	Accuracy Float `json:"accuracy"`
+}
+
+// Run is one training run: its history.json.
+type Run struct {
+	// Name labels the run in legends and tables ("lr=0.1", "Adam"), Dir is
+	// its subfolder: one path element, no separators.
+	Name string `json:"name"`
+	Dir  string `json:"dir"`
+	// History holds the per-epoch metrics and EpochSeconds the wall time
+	// of each epoch's training pass (validation excluded).
+	History      History `json:"history"`
+	EpochSeconds Series  `json:"epoch_seconds"`
+	// Test holds the loss and accuracy on the test set after training.
+	Test Scores `json:"test"`
+	// Config is the run's configuration as a JSON object; the page lists the
+	// entries that differ from the experiment's.
+	Config json.RawMessage `json:"config,omitempty"`
+	// Report is scikit-learn's classification report on the test set.
+	Report string `json:"classification_report"`
+	// Classes names the classes in label order (the confusion matrix's
+	// headers); Confusion[t][p] counts test samples of class t predicted p.
+	Classes   []string `json:"classes"`
+	Confusion [][]int  `json:"confusion_matrix"`
+	// Seconds is the run's wall time: training, validation and test.
+	Seconds Float `json:"seconds"`
+}
+
+// TrainSeconds is the summed wall time of the training passes.
+func (r *Run) TrainSeconds() float64 {
+	s := 0.0
+	for _, v := range r.EpochSeconds {
+		s += v
+	}
+	return s
+}
+
+// last returns the last element of s, or NaN.
+func last(s Series) float64 {
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	return s[len(s)-1]
+}
+
+// Summary is one run's row of the summary table: the last epoch's metrics,
+// the test scores and the times.
+type Summary struct {
+	Name         string `json:"name"`
+	Dir          string `json:"dir"`
+	Epochs       int    `json:"epochs"`
+	Loss         Float  `json:"loss"`
+	Accuracy     Float  `json:"accuracy"`
+	ValLoss      Float  `json:"val_loss"`
+	ValAccuracy  Float  `json:"val_accuracy"`
+	Test         Scores `json:"test"`
+	TrainSeconds Float  `json:"train_seconds"`
+	Seconds      Float  `json:"seconds"`
+}
+
+// Summarize returns r's summary row.
+func (r *Run) Summarize() Summary {
+	h := r.History
+	return Summary{
+		Name: r.Name, Dir: r.Dir, Epochs: h.Epochs(),
+		Loss: Float(last(h.Loss)), Accuracy: Float(last(h.Accuracy)),
+		ValLoss: Float(last(h.ValLoss)), ValAccuracy: Float(last(h.ValAccuracy)),
+		Test: r.Test, TrainSeconds: Float(r.TrainSeconds()), Seconds: r.Seconds,
+	}
+}
+
+// Experiment is a set of runs that differ in one setting: summary.json.
+type Experiment struct {
+	// Kind is "sweep" or "compare"; Title heads the page.
+	Kind  string `json:"kind"`
+	Title string `json:"title"`
+	// Command is the command line that produced the experiment.
+	Command string `json:"command"`
+	Dataset string `json:"dataset"`
+	// Created is when the experiment started, RFC 3339.
+	Created string `json:"created"`
+	// Config holds the settings as a JSON object (shared ones, and lists
+	// for the setting that varies).
+	Config json.RawMessage `json:"config"`
+	// Summaries has one row per run, in run order; PageFiles fills it from
+	// Runs, Load reads it and then each run's history.json.
+	Summaries []Summary `json:"runs"`
+	// Runs are the full runs.
+	Runs []*Run `json:"-"`
+}
+
+// File is one output file: a path relative to the experiment folder and its
+// content.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// checkDir verifies that a run's Dir is a single, local path element.
+func checkDir(dir string) error {
+	if dir == "" || dir == "." || dir == ".." || strings.ContainsAny(dir, `/\`) || !filepath.IsLocal(dir) {
+		return fmt.Errorf("report: run folder %q must be one plain path element", dir)
+	}
+	return nil
+}
+
+// RunFiles returns the files of one run: history.json, history.csv,
+// classification_report.txt and confusion_matrix.csv under r.Dir.
+func RunFiles(r *Run) ([]File, error) {
+	if err := checkDir(r.Dir); err != nil {
+		return nil, err
+	}
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("report: run %s: %w", r.Name, err)
+	}
+	return []File{
+		{filepath.Join(r.Dir, HistoryJSONFile), append(js, '\n')},
+		{filepath.Join(r.Dir, HistoryCSVFile), HistoryCSV(r)},
+		{filepath.Join(r.Dir, ReportTextFile), []byte(r.Report)},
+		{filepath.Join(r.Dir, ConfusionFile), ConfusionCSV(r.Confusion)},
+	}, nil
+}
+
+// HistoryCSV renders a run's history as CSV with a header row:
+// epoch,loss,accuracy[,val_loss,val_accuracy],seconds. Epochs count from 1;
+// seconds is the epoch's training pass.
+func HistoryCSV(r *Run) []byte {
+	h := r.History
+	val := len(h.ValLoss) > 0
+	header := []string{"epoch", "loss", "accuracy"}
+	if val {
+		header = append(header, "val_loss", "val_accuracy")
+	}
+	header = append(header, "seconds")
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(header)
+	for i := range h.Loss {
+		row := []string{strconv.Itoa(i + 1), csvFloat(h.Loss, i), csvFloat(h.Accuracy, i)}
+		if val {
+			row = append(row, csvFloat(h.ValLoss, i), csvFloat(h.ValAccuracy, i))
+		}
+		row = append(row, csvFloat(r.EpochSeconds, i))
+		w.Write(row)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// csvFloat formats s[i] in shortest round-trip form ("NaN", "+Inf" for
+// non-finite values), or "" when s is too short.
+func csvFloat(s Series, i int) string {
+	if i >= len(s) {
+		return ""
+	}
+	return strconv.FormatFloat(s[i], 'g', -1, 64)
+}
+
+// ConfusionCSV renders a confusion matrix with a header row of predicted
+// labels and a first column of true labels.
+func ConfusionCSV(m [][]int) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := []string{`true\predicted`}
+	for j := range m {
+		header = append(header, strconv.Itoa(j))
+	}
+	w.Write(header)
+	for i, row := range m {
+		rec := []string{strconv.Itoa(i)}
+		for _, v := range row {
+			rec = append(rec, strconv.Itoa(v))
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// SummaryJSON fills e.Summaries from e.Runs and renders summary.json.
+func SummaryJSON(e *Experiment) ([]byte, error) {
+	e.Summaries = e.Summaries[:0]
+	for _, r := range e.Runs {
+		e.Summaries = append(e.Summaries, r.Summarize())
+	}
+	js, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("report: summary: %w", err)
+	}
+	return append(js, '\n'), nil
+}
+
+// PageFiles returns summary.json, the two figures as PNG and SVG, and
+// report.html, in that order (the page last, so that a folder whose page
+// exists is complete).
+func PageFiles(e *Experiment) ([]File, error) {
+	for _, r := range e.Runs {
+		if err := checkDir(r.Dir); err != nil {
+			return nil, err
+		}
+	}
+	summary, err := SummaryJSON(e)
+	if err != nil {
+		return nil, err
+	}
+	files := []File{{SummaryFile, summary}}
+	figs := make(map[string][]byte)
+	for _, fig := range Figures {
+		png, svg, err := RenderFigure(e.Runs, fig)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{fig.Name + ".png", png}, File{fig.Name + ".svg", svg})
+		figs[fig.Name] = svg
+	}
+	page, err := Page(e, figs)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, File{PageFile, page}), nil
+}
+
+// Load reads an experiment folder: summary.json, then every run's
+// history.json.
+func Load(dir string) (*Experiment, error) {
+	path := filepath.Join(dir, SummaryFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s not found: is %s a folder written by descent sweep or descent compare?", path, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var e Experiment
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(e.Summaries) == 0 {
+		return nil, fmt.Errorf("%s lists no runs", path)
+	}
+	for _, s := range e.Summaries {
+		if err := checkDir(s.Dir); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		rp := filepath.Join(dir, s.Dir, HistoryJSONFile)
+		rb, err := os.ReadFile(rp)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", s.Name, err)
+		}
+		r := new(Run)
+		if err := json.Unmarshal(rb, r); err != nil {
+			return nil, fmt.Errorf("%s: %w", rp, err)
+		}
+		if r.Dir != s.Dir {
+			return nil, fmt.Errorf("%s: names folder %q, but %s lists it as %q", rp, r.Dir, path, s.Dir)
+		}
+		e.Runs = append(e.Runs, r)
+	}
+	return &e, nil
+}

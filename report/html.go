@@ -1,0 +1,291 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"regexp"
+	"strings"
+)
+
+//go:embed page.html.tmpl
+var pageSource string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+
+// Pair is one configuration entry as the page shows it.
+type Pair struct{ Key, Value string }
+
+// ConfigPairs flattens a JSON object into its entries, in file order; a
+// non-scalar value is shown as compact JSON, a list of scalars comma-joined.
+func ConfigPairs(raw json.RawMessage) ([]Pair, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("report: configuration: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("report: configuration is not a JSON object")
+	}
+	var out []Pair
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("report: configuration: %w", err)
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("report: configuration %q: %w", key, err)
+		}
+		out = append(out, Pair{key, showJSON(v)})
+	}
+	if _, err := dec.Token(); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("report: configuration: %w", err)
+	}
+	return out, nil
+}
+
+// showJSON renders a JSON value for people: strings unquoted, lists of
+// scalars comma-separated, anything else compact.
+func showJSON(v json.RawMessage) string {
+	if t := bytes.TrimSpace(v); string(t) == "null" {
+		return "null"
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(v, &list) == nil && allScalars(list) {
+		parts := make([]string, len(list))
+		for i, e := range list {
+			parts[i] = showJSON(e)
+		}
+		return strings.Join(parts, ", ")
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, v) != nil {
+		return string(v)
+	}
+	return buf.String()
+}
+
+func allScalars(list []json.RawMessage) bool {
+	for _, e := range list {
+		t := strings.TrimSpace(string(e))
+		if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+			return false
+		}
+	}
+	return true
+}
+
+// pageView is what the template renders.
+type pageView struct {
+	*Experiment
+	Config  []Pair
+	Figures []figureView
+	Rows    []rowView
+	Runs    []runView
+}
+
+type figureView struct {
+	Name, Title string
+	SVG         template.HTML
+}
+
+type cellView struct {
+	Text string
+	Best bool
+}
+
+type rowView struct {
+	Name, Dir string
+	Epochs    int
+	Cells     []cellView
+}
+
+type runView struct {
+	Name, Dir string
+	Settings  []Pair
+	Report    string
+	Classes   []string
+	Matrix    [][]matrixCell
+	Files     []string
+}
+
+type matrixCell struct {
+	Count int
+	Style template.CSS
+}
+
+// Page renders report.html: the configuration, the figures (figs maps a
+// Figure's Name to its SVG, inlined), the summary table and every run's
+// classification report and confusion matrix. The page loads nothing: no
+// script, no style sheet, no image from elsewhere, and its
+// Content-Security-Policy forbids it.
+func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
+	v := pageView{Experiment: e}
+	var err error
+	if v.Config, err = ConfigPairs(e.Config); err != nil {
+		return nil, err
+	}
+	for _, f := range Figures {
+		svg, ok := figs[f.Name]
+		if !ok {
+			return nil, fmt.Errorf("report: page: no %s figure", f.Name)
+		}
+		v.Figures = append(v.Figures, figureView{Name: f.Name, Title: f.Title, SVG: template.HTML(inlineSVG(svg))})
+	}
+	v.Rows = summaryRows(e.Runs)
+	shared := make(map[string]string, len(v.Config))
+	for _, p := range v.Config {
+		shared[p.Key] = p.Value
+	}
+	for _, r := range e.Runs {
+		rv := runView{Name: r.Name, Dir: r.Dir, Report: r.Report, Classes: r.Classes,
+			Files: []string{HistoryJSONFile, HistoryCSVFile, ReportTextFile, ConfusionFile}}
+		pairs, err := ConfigPairs(r.Config)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", r.Name, err)
+		}
+		for _, p := range pairs {
+			if s, ok := shared[p.Key]; !ok || s != p.Value {
+				rv.Settings = append(rv.Settings, p)
+			}
+		}
+		if len(rv.Classes) != len(r.Confusion) {
+			rv.Classes = make([]string, len(r.Confusion))
+			for i := range rv.Classes {
+				rv.Classes[i] = fmt.Sprint(i)
+			}
+		}
+		rv.Matrix = matrixCells(r.Confusion)
+		v.Runs = append(v.Runs, rv)
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, v); err != nil {
+		return nil, fmt.Errorf("report: page: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// summaryColumns are the summary table's numeric columns: heading, value,
+// and whether larger is better.
+var summaryColumns = []struct {
+	Head   string
+	Value  func(Summary) float64
+	Higher bool
+	Format string
+}{
+	{"loss", func(s Summary) float64 { return float64(s.Loss) }, false, "%.4f"},
+	{"accuracy", func(s Summary) float64 { return float64(s.Accuracy) }, true, "%.4f"},
+	{"val_loss", func(s Summary) float64 { return float64(s.ValLoss) }, false, "%.4f"},
+	{"val_accuracy", func(s Summary) float64 { return float64(s.ValAccuracy) }, true, "%.4f"},
+	{"test loss", func(s Summary) float64 { return float64(s.Test.Loss) }, false, "%.4f"},
+	{"test accuracy", func(s Summary) float64 { return float64(s.Test.Accuracy) }, true, "%.4f"},
+	{"train s", func(s Summary) float64 { return float64(s.TrainSeconds) }, false, "%.1f"},
+	{"total s", func(s Summary) float64 { return float64(s.Seconds) }, false, "%.1f"},
+}
+
+// SummaryHeads are the summary table's numeric column headings.
+func SummaryHeads() []string {
+	hs := make([]string, len(summaryColumns))
+	for i, c := range summaryColumns {
+		hs[i] = c.Head
+	}
+	return hs
+}
+
+// summaryRows formats the summary table, marking each column's best value
+// (only where the column's values differ).
+func summaryRows(runs []*Run) []rowView {
+	sums := make([]Summary, len(runs))
+	for i, r := range runs {
+		sums[i] = r.Summarize()
+	}
+	rows := make([]rowView, len(runs))
+	for i, s := range sums {
+		rows[i] = rowView{Name: s.Name, Dir: s.Dir, Epochs: s.Epochs}
+	}
+	for _, col := range summaryColumns {
+		best := math.NaN()
+		for _, s := range sums {
+			v := col.Value(s)
+			if math.IsNaN(v) {
+				continue
+			}
+			if math.IsNaN(best) || (col.Higher && v > best) || (!col.Higher && v < best) {
+				best = v
+			}
+		}
+		texts := make([]string, len(sums))
+		distinct := map[string]bool{}
+		for i, s := range sums {
+			texts[i] = "–"
+			if v := col.Value(s); !math.IsNaN(v) {
+				texts[i] = fmt.Sprintf(col.Format, v)
+			}
+			distinct[texts[i]] = true
+		}
+		for i := range sums {
+			// Shade the best only where the column tells runs apart.
+			isBest := len(distinct) > 1 && !math.IsNaN(best) && texts[i] == fmt.Sprintf(col.Format, best)
+			rows[i].Cells = append(rows[i].Cells, cellView{Text: texts[i], Best: isBest})
+		}
+	}
+	return rows
+}
+
+// matrixCells shades each cell by its share of the true class's samples:
+// blue on the diagonal (correct), red off it (errors, stronger so that a
+// few percent shows).
+func matrixCells(m [][]int) [][]matrixCell {
+	out := make([][]matrixCell, len(m))
+	for i, row := range m {
+		total := 0
+		for _, v := range row {
+			total += v
+		}
+		out[i] = make([]matrixCell, len(row))
+		for j, v := range row {
+			share := 0.0
+			if total > 0 {
+				share = float64(v) / float64(total)
+			}
+			var style string
+			switch {
+			case v == 0:
+			case i == j:
+				style = fmt.Sprintf("background:rgba(31,119,180,%.3f)", 0.1+0.9*share)
+				if share > 0.55 {
+					style += ";color:#fff"
+				}
+			default:
+				style = fmt.Sprintf("background:rgba(214,39,40,%.3f)", math.Min(1, 0.08+4*share))
+				if 0.08+4*share > 0.6 {
+					style += ";color:#fff"
+				}
+			}
+			out[i][j] = matrixCell{Count: v, Style: template.CSS(style)}
+		}
+	}
+	return out
+}
+
+var svgProlog = regexp.MustCompile(`(?s)\A\s*<\?xml[^>]*\?>\s*(<!--.*?-->\s*)?`)
+
+// inlineSVG strips the XML declaration and leading comment of an SVG file so
+// it can sit inside HTML.
+func inlineSVG(svg []byte) string {
+	return svgProlog.ReplaceAllString(string(svg), "")
+}
