@@ -120,3 +120,27 @@ func TestTrainEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 784*32+32+32*10+10, m.NumParams())
 }
+
+// descent train --out writes the same folder as one run of descent compare,
+// which descent report can rebuild; an existing experiment is not overwritten.
+func TestTrainOutFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	status, out, errs := run(t, "train", "--epochs", "1", "--hidden", "16", "--quiet", "--out", dir)
+	require.Equal(t, 0, status, errs)
+	assert.Contains(t, out, "report: "+filepath.Join(dir, "report.html"))
+	for _, f := range []string{"report.html", "summary.json", "val_accuracy.png", "val_loss.svg",
+		"adam/history.json", "adam/history.csv", "adam/classification_report.txt", "adam/confusion_matrix.csv"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	status, _, errs = run(t, "report", dir)
+	require.Equal(t, 0, status, errs)
+	rebuilt, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	assert.Equal(t, string(page), string(rebuilt))
+
+	status, _, errs = run(t, "train", "--epochs", "1", "--out", dir)
+	assert.Equal(t, cli.ExitUsage, status)
+	assert.Contains(t, errs, "already holds an experiment")
+}

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"path/filepath"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/report"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -40,7 +43,8 @@ func trainCommand(env Env) *ucli.Command {
 		Usage: "train a network on MNIST (or Fashion-MNIST) and report on the test set",
 		Description: "Defaults are the tutorial's: 784→128 sigmoid→128 sigmoid→10 softmax, " +
 			"categorical cross-entropy, Adam at lr 0.001, batch 128, 10 epochs, 10% validation.",
-		Flags: trainFlags(),
+		Flags: append(trainFlags(),
+			&ucli.StringFlag{Name: "out", Usage: "also write a run folder: history (JSON, CSV), the validation curves (PNG, SVG), classification report, confusion matrix and report.html, as descent compare does"}),
 		Action: func(c *ucli.Context) error {
 			cfg, err := readNetConfig(c)
 			if err != nil {
@@ -127,6 +131,9 @@ type runResult struct {
 }
 
 func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
+	if err := checkOut(c); err != nil { // before training, not after
+		return err
+	}
 	sets, err := loadDataSets(cfg.Dataset, c.String("data"), cfg.ValSplit)
 	if err != nil {
 		return err
@@ -157,6 +164,11 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 			return fmt.Errorf("--save: %w", err)
 		}
 	}
+	if c.String("out") != "" {
+		if err := writeTrainFolder(c, env, cfg, f, sets); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
 	if path := c.String("history"); path != "" {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
@@ -183,4 +195,37 @@ func labelsOf(d *data.Dataset) []int {
 		out[i] = int(l)
 	}
 	return out
+}
+
+// writeTrainFolder writes the --out folder of descent train: the same files
+// as one run of descent compare, so descent report can rebuild it.
+func writeTrainFolder(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataSets) error {
+	now := time.Now()
+	dir, err := outDir(c, now)
+	if err != nil {
+		return err
+	}
+	exp := &report.Experiment{Kind: "compare", Command: commandLine(c), Dataset: cfg.Dataset, Created: now.Format(time.RFC3339),
+		Title: fmt.Sprintf("%s at lr %g on %s", optimizerTitle(cfg.Optimizer), cfg.LR, datasetTitle(cfg.Dataset))}
+	if exp.Config, err = json.Marshal(cfg); err != nil {
+		return err
+	}
+	r, err := newRun(plannedRun{name: optimizerTitle(cfg.Optimizer), dir: cfg.Optimizer, cfg: cfg}, f, sets, labelsOf(sets.tst))
+	if err != nil {
+		return err
+	}
+	exp.Runs = []*report.Run{r}
+	files, err := report.RunFiles(r)
+	if err != nil {
+		return err
+	}
+	page, err := report.PageFiles(exp)
+	if err != nil {
+		return err
+	}
+	if err := writeFiles(dir, append(files, page...)); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "\nreport: %s\n", filepath.Join(dir, report.PageFile))
+	return nil
 }

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+# The browser test of report.html needs Chromium, and the Fashion-MNIST tests
+# Debian's dataset-fashion-mnist: the test command installs both.
+scripts/setup-extras.sh chromium fashion-mnist
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
