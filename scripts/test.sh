@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up, formatting and vet, then every Go test
-# (conformance suites, gradient checks, golden files, the end-to-end training
-# runs on MNIST). .ci/run calls exactly this.
+# The whole test suite: set-up, formatting and vet, the native C tests (plain
+# and sanitized), then every Go test (conformance suites, gradient checks,
+# golden files, the browser test, the end-to-end training runs on MNIST).
+# .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -14,6 +15,8 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+# The native layer's C tests, plain and under ASan+UBSan (CMake, ctest).
+scripts/ctest.sh
 # Without cgo the OpenBLAS binding must fall back to its stub and everything
 # else must still build (pure-Go fallback).
 CGO_ENABLED=0 go build ./...

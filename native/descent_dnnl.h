@@ -1,0 +1,153 @@
+/*
+ * descent_dnnl.h: descent's C layer over the oneDNN v2 C API.
+ *
+ * Every call into oneDNN that descent makes is behind this header: the Go
+ * binding (bindings/dnnl) and the C tests see only opaque handles, plain
+ * float pointers and int status codes. oneDNN v3 removed the operation
+ * descriptors this layer is written with, so it refuses any other major
+ * version at compile time.
+ *
+ * Data layout (as in package backend): every matrix is row-major float32,
+ * densely packed.
+ *
+ *   x  (batch, in)   layer input            dx (batch, in)
+ *   W  (in, out)     weights (Keras layout) dW (in, out)
+ *   b  (out)         bias                   db (out)
+ *   y  (batch, out)  y = act(x·W + b)       dy, dz (batch, out)
+ *
+ * Status codes: 0 (DESCENT_OK) is success; a positive value is the
+ * dnnl_status_t oneDNN returned; a negative value is one of descent's codes
+ * below. After a failure, descent_dnnl_last_error() returns a message that
+ * names the operation, the shape and oneDNN's status string, in a buffer
+ * owned by the calling thread (read it on the same thread, before its next
+ * call into this layer).
+ *
+ * Threads: oneDNN's Debian build runs on OpenMP, whose thread count is a
+ * per-OS-thread setting. descent_dnnl_set_threads records a process-wide
+ * count; every entry point below applies it to the calling thread before
+ * running, and a plan made under another count rebuilds its primitives, so
+ * the setting holds, with two exceptions: a plan runs its small GEMMs
+ * (under 4 MFLOP) and element-wise primitives on one thread, and every plan
+ * drops to one thread for a while when parallel regions keep stalling (see
+ * descent_dnnl_backoffs). Every OS thread that runs a parallel region gets an
+ * OpenMP team of its own: a caller that wants one team keeps one thread for
+ * the calls that may start one (descent_dnnl_team_wanted). Calls into one
+ * context must not overlap (the Go binding serialises them).
+ *
+ * Memory: a plan creates its primitives and memory objects once; each call
+ * binds the caller's pointers to those memory objects, executes and waits for
+ * the stream before returning. No pointer passed in is kept after the call.
+ */
+#ifndef DESCENT_DNNL_H
+#define DESCENT_DNNL_H
+
+#include <oneapi/dnnl/dnnl_version.h>
+
+#if DNNL_VERSION_MAJOR != 2
+#error "descent's native layer is written for the oneDNN v2 C API (Debian bookworm: libdnnl-dev 2.6); v3 removed the op descriptors it uses"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* descent's own status codes (oneDNN's are positive). */
+enum {
+    DESCENT_OK = 0,
+    DESCENT_EINVAL = -1, /* bad argument: shape, activation, NULL pointer */
+    DESCENT_ENOMEM = -2, /* malloc failed */
+    DESCENT_ENOTSUP = -3 /* not supported by the linked oneDNN build */
+};
+
+/* Activations, in the order of Go's backend.Activation. */
+typedef enum {
+    DESCENT_LINEAR = 0,
+    DESCENT_SIGMOID = 1,
+    DESCENT_TANH = 2,
+    DESCENT_RELU = 3,
+    DESCENT_SOFTMAX = 4
+} descent_act;
+
+/* A oneDNN CPU engine and its stream. */
+typedef struct descent_ctx descent_ctx;
+
+/* One dense layer shape: y = act(x·W + b) for batches of exactly batch rows,
+ * with its backward passes. */
+typedef struct descent_dense descent_dense;
+
+/* The message of the last failure on the calling thread ("" if none). */
+const char *descent_dnnl_last_error(void);
+
+/* The linked library, e.g. "oneDNN v2.6.3 (CPU runtime OpenMP, ISA ...)". */
+const char *descent_dnnl_version(void);
+
+/* Sets the number of threads oneDNN runs with (n >= 1), process-wide. */
+int descent_dnnl_set_threads(int n);
+
+/* The current setting of descent_dnnl_set_threads (before any: OpenMP's
+ * default for the calling thread, usually the core count). */
+int descent_dnnl_threads(void);
+
+/* How many times the contention guard (see descent_dnnl.c) found the
+ * OpenMP team slowed down by another process holding a core it needs, and
+ * switched every plan to one thread for a while. */
+long long descent_dnnl_backoffs(void);
+
+/* Whether oneDNN would run a team now: threads set above one and no
+ * backoff. A caller that keeps one OS thread as the only OpenMP master can
+ * make the calls from other threads while this is 0, marking them with
+ * descent_dnnl_single_here. */
+int descent_dnnl_team_wanted(void);
+
+/* Marks the calling OS thread (on != 0) as one whose calls must never start
+ * a team: they run on one thread whatever the setting. */
+void descent_dnnl_single_here(int on);
+
+/* Runs every plan on one thread for the next ns nanoseconds (0 ends a
+ * backoff): what the contention guard does; for tests, and for callers that
+ * know a burst of other work is coming. */
+void descent_dnnl_backoff(long long ns);
+
+/* A context: a oneDNN CPU engine and its stream. Destroy its plans first. */
+int descent_ctx_create(descent_ctx **ctx);
+void descent_ctx_destroy(descent_ctx *ctx);
+
+/* C = alpha·op(A)·op(B) + beta·C, row-major, op(X) = Xᵀ when trans_x != 0:
+ * op(A) is m×k, op(B) k×n, C m×n (dnnl_sgemm). */
+int descent_sgemm(int trans_a, int trans_b, long m, long n, long k,
+        float alpha, const float *a, long lda, const float *b, long ldb,
+        float beta, float *c, long ldc);
+
+/* Makes a plan; act is a descent_act. */
+int descent_dense_create(descent_ctx *ctx, int batch, int in, int out,
+        int act, descent_dense **plan);
+void descent_dense_destroy(descent_dense *plan);
+
+/* y = act(x·W + b). */
+int descent_dense_forward(descent_dense *plan, const float *x, const float *w,
+        const float *b, float *y);
+
+/* dy ← ∂L/∂z from dy = ∂L/∂y, in place, from the forward output y. */
+int descent_dense_act_backward(descent_dense *plan, const float *y, float *dy);
+
+/* dW = xᵀ·dz, db = Σ_rows dz and, when dx is not NULL, dx = dz·Wᵀ.
+ * dW and db are overwritten. */
+int descent_dense_backward(descent_dense *plan, const float *x,
+        const float *w, const float *dz, float *dw, float *db, float *dx);
+
+/* The thread count the plan's primitives were last made for. */
+int descent_dense_threads(const descent_dense *plan);
+
+/* descent_dnnl_team_wanted for this plan: 0 also when its GEMMs are too
+ * small to run on a team (then all its primitives run on one thread). */
+int descent_dense_team_wanted(const descent_dense *plan);
+
+/* The oneDNN implementations the plan runs, e.g.
+ * "fwd brg:avx512_core; bwd_data brg:avx512_core; ...". */
+const char *descent_dense_impl(const descent_dense *plan);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DESCENT_DNNL_H */
