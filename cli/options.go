@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -123,28 +122,20 @@ func parseThreads(s string) (int, error) {
 }
 
 // openBackend opens the named backend and applies the thread setting
-// (0 = auto). It returns a notice to print when auto fell back to pure Go.
-//
-// auto threads: one thread for OpenBLAS (its GEMMs on the tutorial's
-// 128-row batches do not scale across this class of 2-core machine, and two
-// pools fighting for two cores is the cliff PyTorch falls off; see
-// bench/RESULTS.md), and GOMAXPROCS goroutines for gonum, whose kernels
-// parallelise themselves.
+// (0 = auto) to every thread pool in the process with registry.SetThreads:
+// --threads N gives oneDNN's OpenMP team, OpenBLAS, gonum's workers and
+// GOMAXPROCS all N; auto gives the backend registry.AutoThreads (one thread
+// for dnnl and openblas, whose small GEMMs do not pay for a second core on
+// this class of 2-core machine, and where two pools fighting for two cores
+// is the cliff PyTorch falls off; NumCPU for gonum; see bench/RESULTS.md)
+// and the unused native pools one thread. It returns a notice to print when
+// auto fell back from a native backend.
 func openBackend(name string, threads int) (backend.Engine, string, error) {
 	e, notice, err := registry.Open(name)
 	if err != nil {
 		return nil, "", usagef("--backend: %v", err)
 	}
-	if threads == 0 {
-		threads = 1
-		if e.Name() == "gonum" {
-			threads = runtime.GOMAXPROCS(0)
-		}
-	}
-	if e.Name() == "gonum" {
-		runtime.GOMAXPROCS(threads)
-	}
-	if err := e.SetThreads(threads); err != nil {
+	if _, err := registry.SetThreads(e, threads); err != nil {
 		return nil, "", fmt.Errorf("--threads %d: %w", threads, err)
 	}
 	return e, notice, nil

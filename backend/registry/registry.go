@@ -1,5 +1,5 @@
 // Package registry opens backends by name, the names the command line takes
-// with --backend.
+// with --backend, and applies --threads to every thread pool of the process.
 package registry
 
 import (
@@ -7,12 +7,15 @@ import (
 	"strings"
 
 	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/backend/dnnl"
 	"github.com/descent-ml/descent/backend/gonum"
 	"github.com/descent-ml/descent/backend/openblas"
 )
 
-// Names lists the backends, fastest first; "auto" picks the first available.
-var names = []string{"openblas", "gonum"}
+// names lists the backends, fastest first; "auto" picks the first available.
+// Measured on the tutorial network (bench/RESULTS.md): oneDNN's fused layers
+// beat OpenBLAS's GEMM plus Go loops, which beat pure Go.
+var names = []string{"dnnl", "openblas", "gonum"}
 
 // Names returns the accepted backend names, "auto" first.
 func Names() []string { return append([]string{"auto"}, names...) }
@@ -30,12 +33,22 @@ func Open(name string) (e backend.Engine, notice string, err error) {
 			return nil, "", fmt.Errorf("backend %q: %w", name, err)
 		}
 		return ob, "", nil
-	case "auto", "":
-		ob, err := openblas.New()
-		if err == nil {
-			return ob, "", nil
+	case "dnnl":
+		d, err := dnnl.New()
+		if err != nil {
+			return nil, "", fmt.Errorf("backend %q: %w", name, err)
 		}
-		return gonum.New(), fmt.Sprintf("notice: using the pure-Go backend (gonum): %v", err), nil
+		return d, "", nil
+	case "auto", "":
+		d, dErr := dnnl.New()
+		if dErr == nil {
+			return d, "", nil
+		}
+		ob, obErr := openblas.New()
+		if obErr == nil {
+			return ob, fmt.Sprintf("notice: using the openblas backend: %v", dErr), nil
+		}
+		return gonum.New(), fmt.Sprintf("notice: using the pure-Go backend (gonum): %v; %v", dErr, obErr), nil
 	}
 	return nil, "", fmt.Errorf("unknown backend %q (want one of: %s)", name, strings.Join(Names(), ", "))
 }

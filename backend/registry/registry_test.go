@@ -1,27 +1,91 @@
 package registry_test
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/descent-ml/descent/backend/registry"
+	dbind "github.com/descent-ml/descent/bindings/dnnl"
+	obind "github.com/descent-ml/descent/bindings/openblas"
 )
 
 func TestOpen(t *testing.T) {
+	// The test command builds with cgo, oneDNN and OpenBLAS; with -tags
+	// nodnnl (or noopenblas) auto must fall back with a one-line notice.
+	auto, notice := "gonum", "pure-Go backend (gonum)"
+	switch {
+	case dbind.Available():
+		auto, notice = "dnnl", ""
+	case obind.Available():
+		auto, notice = "openblas", "using the openblas backend"
+	}
 	for _, tc := range []struct{ name, want string }{
 		{"gonum", "gonum"},
 		{"openblas", "openblas"},
-		{"auto", "openblas"}, // this test binary is built with cgo and OpenBLAS
+		{"dnnl", "dnnl"},
+		{"auto", auto},
 	} {
-		e, notice, err := registry.Open(tc.name)
+		if (tc.name == "dnnl" && !dbind.Available()) || (tc.name == "openblas" && !obind.Available()) {
+			_, _, err := registry.Open(tc.name)
+			assert.ErrorContains(t, err, "not linked into this binary", tc.name)
+			continue
+		}
+		e, n, err := registry.Open(tc.name)
 		require.NoError(t, err, tc.name)
 		assert.Equal(t, tc.want, e.Name())
-		assert.Empty(t, notice)
+		if tc.name == "auto" && notice != "" {
+			assert.Contains(t, n, notice)
+			assert.NotContains(t, n, "\n", "the notice is one line")
+		} else {
+			assert.Empty(t, n, tc.name)
+		}
 	}
 	_, _, err := registry.Open("cuda")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `unknown backend "cuda"`)
-	assert.Contains(t, err.Error(), "openblas")
+	assert.Contains(t, err.Error(), "dnnl, openblas, gonum")
+}
+
+// --threads N sets every pool to N; auto gives the engine its rule and the
+// other native pools one thread.
+func TestSetThreads(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, name := range []string{"dnnl", "openblas", "gonum"} {
+		e, _, err := registry.Open(name)
+		if err != nil {
+			t.Logf("%s: %v", name, err)
+			continue
+		}
+		for _, n := range []int{2, 1} {
+			got, err := registry.SetThreads(e, n)
+			require.NoError(t, err)
+			assert.Equal(t, n, got, name)
+			assert.Equal(t, n, e.Threads(), name)
+			assert.Equal(t, n, runtime.GOMAXPROCS(0), name)
+			if dbind.Available() {
+				assert.Equal(t, n, dbind.Threads(), name)
+			}
+			if obind.Available() {
+				assert.Equal(t, n, obind.Threads(), name)
+			}
+		}
+		got, err := registry.SetThreads(e, 0)
+		require.NoError(t, err)
+		assert.Equal(t, registry.AutoThreads(e), got, name)
+		assert.Equal(t, got, e.Threads(), name)
+		assert.Equal(t, runtime.NumCPU(), runtime.GOMAXPROCS(0), name)
+		if dbind.Available() && name != "dnnl" {
+			assert.Equal(t, 1, dbind.Threads(), name)
+		}
+		if obind.Available() && name != "openblas" {
+			assert.Equal(t, 1, obind.Threads(), name)
+		}
+	}
+	e, _, err := registry.Open("gonum")
+	require.NoError(t, err)
+	_, err = registry.SetThreads(e, -1)
+	assert.Error(t, err)
 }

@@ -1,0 +1,88 @@
+// Package dnnl is the oneDNN backend: dense layers run natively with bias
+// and activation fused (matmul + eltwise post-op, softmax primitive), their
+// backward passes on oneDNN's brgemm kernels, and Sgemm through dnnl_sgemm.
+// It implements backend.DensePlanner, so package model hands it whole layers.
+//
+// The cgo binding and its thread discipline (one OpenMP master for the whole
+// process) are in bindings/dnnl; the C layer is native/descent_dnnl.c.
+package dnnl
+
+import (
+	"fmt"
+
+	"github.com/descent-ml/descent/backend"
+	bind "github.com/descent-ml/descent/bindings/dnnl"
+)
+
+// Engine is the oneDNN backend: one oneDNN CPU engine and stream.
+type Engine struct {
+	ctx *bind.Context
+}
+
+var (
+	_ backend.DensePlanner = (*Engine)(nil)
+	_ backend.DensePlan    = (*bind.Dense)(nil)
+)
+
+// DefaultThreads is the thread count New sets: one, as --threads auto
+// does (registry.AutoThreads): on the 2-core machines descent is measured
+// on, two OpenMP threads are no faster for the tutorial network's 128-row
+// batches once the rest of the step is counted (bench/RESULTS.md).
+const DefaultThreads = 1
+
+// New returns the oneDNN engine, or an error when oneDNN is not linked into
+// this binary. oneDNN's thread count is process-wide: New sets it to
+// DefaultThreads; use SetThreads to change it.
+func New() (*Engine, error) {
+	if !bind.Available() {
+		return nil, bind.ErrUnavailable
+	}
+	if err := bind.SetThreads(DefaultThreads); err != nil {
+		return nil, fmt.Errorf("dnnl backend: %w", err)
+	}
+	ctx, err := bind.NewContext()
+	if err != nil {
+		return nil, fmt.Errorf("dnnl backend: %w", err)
+	}
+	return &Engine{ctx: ctx}, nil
+}
+
+// Name returns "dnnl".
+func (e *Engine) Name() string { return "dnnl" }
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C with oneDNN's dnnl_sgemm. It
+// panics on inconsistent arguments, as gonum's blas does.
+func (e *Engine) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if err := bind.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); err != nil {
+		panic(err)
+	}
+}
+
+// SetThreads sets oneDNN's (process-wide) OpenMP thread count; plans made
+// earlier rebuild their primitives at their next call.
+func (e *Engine) SetThreads(n int) error { return bind.SetThreads(n) }
+
+// Threads reports oneDNN's thread count.
+func (e *Engine) Threads() int { return bind.Threads() }
+
+// Config describes the linked oneDNN: version, threading runtime and the
+// instruction set its kernels use.
+func (e *Engine) Config() string { return bind.Version() }
+
+// PlanDense makes a native plan for y = act(x·W + b) at this batch size.
+// The plan is a *bindings/dnnl.Dense; its Impl method names the oneDNN
+// kernels chosen.
+func (e *Engine) PlanDense(batch, in, out int, act backend.Activation) (backend.DensePlan, error) {
+	if !act.Valid() {
+		return nil, fmt.Errorf("dnnl backend: unknown activation %v", act)
+	}
+	d, err := e.ctx.NewDense(batch, in, out, bind.Activation(act))
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close releases the oneDNN engine and stream; plans made on e must be
+// closed first.
+func (e *Engine) Close() error { return e.ctx.Close() }
