@@ -59,6 +59,13 @@ func Epochs(ctx context.Context, cfg EpochConfig) ([]EngineResult, error) {
 		return nil, fmt.Errorf("bench: need at least one engine and one epoch")
 	}
 	trainers := make([]*train.Trainer, len(cfg.Engines))
+	defer func() {
+		for _, tr := range trainers {
+			if tr != nil {
+				tr.Close()
+			}
+		}
+	}()
 	results := make([]EngineResult, len(cfg.Engines))
 	for i, e := range cfg.Engines {
 		m, err := cfg.NewModel()

@@ -60,6 +60,7 @@ func evaluateCommand(env Env) *ucli.Command {
 			if err != nil {
 				return err
 			}
+			defer tr.Close()
 			loss, acc, err := tr.Evaluate(c.Context, sets.tst)
 			if err != nil {
 				return err

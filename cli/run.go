@@ -61,6 +61,7 @@ func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dat
 	if err != nil {
 		return nil, err
 	}
+	defer tr.Close()
 	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed, Callbacks: callbacks}
 	if sets.val != nil {
 		fit.Validation = sets.val

@@ -69,6 +69,11 @@ func NewTrainer(m *model.Sequential, e backend.Engine, opt Optimizer, loss Loss,
 	return t, nil
 }
 
+// Close releases what the trainer holds outside Go's heap: the native plans
+// of engines that fuse layers (oneDNN). The trainer must not be used
+// afterwards. Long-lived processes must call it; a CLI run may let exit do it.
+func (t *Trainer) Close() error { return t.ws.Close() }
+
 // Model returns the model being trained.
 func (t *Trainer) Model() *model.Sequential { return t.model }
 
