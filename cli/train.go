@@ -198,14 +198,14 @@ func labelsOf(d *data.Dataset) []int {
 }
 
 // writeTrainFolder writes the --out folder of descent train: the same files
-// as one run of descent compare, so descent report can rebuild it.
+// as descent compare writes for one run, so descent report can rebuild it.
 func writeTrainFolder(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataSets) error {
 	now := time.Now()
 	dir, err := outDir(c, now)
 	if err != nil {
 		return err
 	}
-	exp := &report.Experiment{Kind: "compare", Command: commandLine(c), Dataset: cfg.Dataset, Created: now.Format(time.RFC3339),
+	exp := &report.Experiment{Kind: "train", Command: commandLine(c), Dataset: cfg.Dataset, Created: now.Format(time.RFC3339),
 		Title: fmt.Sprintf("%s at lr %g on %s", optimizerTitle(cfg.Optimizer), cfg.LR, datasetTitle(cfg.Dataset))}
 	if exp.Config, err = json.Marshal(cfg); err != nil {
 		return err

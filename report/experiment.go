@@ -212,7 +212,8 @@ func (r *Run) Summarize() Summary {
 
 // Experiment is a set of runs that differ in one setting: summary.json.
 type Experiment struct {
-	// Kind is "sweep" or "compare"; Title heads the page.
+	// Kind is "sweep", "compare" or "train" (the command that made it);
+	// Title heads the page.
 	Kind  string `json:"kind"`
 	Title string `json:"title"`
 	// Command is the command line that produced the experiment.
