@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/data"
@@ -43,13 +42,27 @@ type EngineResult struct {
 }
 
 // Median is the median epoch time.
-func (r EngineResult) Median() float64 {
-	s := slices.Clone(r.Seconds)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
+func (r EngineResult) Median() float64 { return median(r.Seconds) }
+
+// newTrainer builds the benchmark's network with the weights drawn from seed
+// (the same for every engine or setting, so their losses can be compared)
+// and a trainer for it on e.
+func newTrainer(e backend.Engine, newModel func() (*model.Sequential, error), newOpt func() train.Optimizer, batchSize int, seed uint64) (*train.Trainer, error) {
+	m, err := newModel()
+	if err != nil {
+		return nil, err
 	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	m.Init(rand.New(rand.NewPCG(seed, 0)))
+	return train.NewTrainer(m, e, newOpt(), train.CategoricalCrossentropyLoss{}, batchSize)
+}
+
+// closeAll closes the trainers made so far.
+func closeAll(trainers []*train.Trainer) {
+	for _, tr := range trainers {
+		if tr != nil {
+			tr.Close()
+		}
+	}
 }
 
 // Epochs trains the same network from the same initial weights on each
@@ -59,21 +72,11 @@ func Epochs(ctx context.Context, cfg EpochConfig) ([]EngineResult, error) {
 		return nil, fmt.Errorf("bench: need at least one engine and one epoch")
 	}
 	trainers := make([]*train.Trainer, len(cfg.Engines))
-	defer func() {
-		for _, tr := range trainers {
-			if tr != nil {
-				tr.Close()
-			}
-		}
-	}()
+	defer closeAll(trainers)
 	results := make([]EngineResult, len(cfg.Engines))
 	for i, e := range cfg.Engines {
-		m, err := cfg.NewModel()
-		if err != nil {
-			return nil, err
-		}
-		m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
-		if trainers[i], err = train.NewTrainer(m, e, cfg.NewOptimizer(), train.CategoricalCrossentropyLoss{}, cfg.BatchSize); err != nil {
+		var err error
+		if trainers[i], err = newTrainer(e, cfg.NewModel, cfg.NewOptimizer, cfg.BatchSize, cfg.Seed); err != nil {
 			return nil, err
 		}
 		results[i] = EngineResult{Engine: e.Name(), Threads: e.Threads()}

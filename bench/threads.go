@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 
@@ -77,21 +76,11 @@ func ThreadSweep(ctx context.Context, cfg ThreadSweepConfig) ([]ThreadResult, er
 		return nil, fmt.Errorf("bench: thread sweep needs an engine, Apply, settings and epochs")
 	}
 	trainers := make([]*train.Trainer, len(cfg.Settings))
-	defer func() {
-		for _, tr := range trainers {
-			if tr != nil {
-				tr.Close()
-			}
-		}
-	}()
+	defer closeAll(trainers)
 	results := make([]ThreadResult, len(cfg.Settings))
 	for i, s := range cfg.Settings {
-		m, err := cfg.NewModel()
-		if err != nil {
-			return nil, err
-		}
-		m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
-		if trainers[i], err = train.NewTrainer(m, cfg.Engine, cfg.NewOptimizer(), train.CategoricalCrossentropyLoss{}, cfg.BatchSize); err != nil {
+		var err error
+		if trainers[i], err = newTrainer(cfg.Engine, cfg.NewModel, cfg.NewOptimizer, cfg.BatchSize, cfg.Seed); err != nil {
 			return nil, err
 		}
 		results[i].Setting = s
