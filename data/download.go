@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+
+	"github.com/descent-ml/descent/internal/atomicfile"
 )
 
 // maxDownloadBytes caps the size of one downloaded file; the largest MNIST
@@ -49,7 +51,7 @@ func downloadFiles(ctx context.Context, client *http.Client, dir, baseURL string
 
 // downloadFile downloads one file into dir via a temporary file, renaming it
 // into place only when its SHA-256 is want. On error no file is left behind.
-func downloadFile(ctx context.Context, client *http.Client, dir, baseURL, name, want string, limit int64) (err error) {
+func downloadFile(ctx context.Context, client *http.Client, dir, baseURL, name, want string, limit int64) error {
 	if want == "" {
 		return fmt.Errorf("download %s: %w: no known checksum", name, ErrChecksum)
 	}
@@ -61,30 +63,14 @@ func downloadFile(ctx context.Context, client *http.Client, dir, baseURL, name, 
 	if err != nil {
 		return fmt.Errorf("download %s: bad base URL: %w", name, err)
 	}
-	tmp, err := os.CreateTemp(dir, name+".*.part")
-	if err != nil {
-		return fmt.Errorf("download %s: %w", name, err)
-	}
-	defer func() {
+	// The file appears under its name only once its checksum is right.
+	return atomicfile.Write(dst, func(w io.Writer) error {
+		got, err := fetchSHA256(ctx, client, src, w, limit)
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			return err
 		}
-	}()
-	got, err := fetchSHA256(ctx, client, src, tmp, limit)
-	if err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("download %s: %w", name, err)
-	}
-	if err := compareSHA256(src, want, got); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("download %s: %w", name, err)
-	}
-	return nil
+		return compareSHA256(src, want, got)
+	})
 }
 
 // fetchSHA256 GETs src into w and returns the hex SHA-256 of the body. A

@@ -10,7 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/descent-ml/descent/internal/atomicfile"
 )
 
 // File format of a saved Sequential (little-endian):
@@ -73,31 +74,15 @@ func (m *Sequential) WriteTo(w io.Writer) (int64, error) {
 
 // Save writes the network to path atomically: to a temporary file in the same
 // folder, synced, then renamed over path, so path never holds half a model.
-func (m *Sequential) Save(path string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+func (m *Sequential) Save(path string) error {
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := m.WriteTo(w)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("model: saving %s: %w", path, err)
+		return fmt.Errorf("model: saving: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("model: saving %s: %w", path, err)
-		}
-	}()
-	if _, err = m.WriteTo(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return nil
 }
 
 // Load reads a network saved by Save.
