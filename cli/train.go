@@ -118,12 +118,15 @@ func mnist(dir string, valSplit float64) (trainSet, valSet, testSet *data.Datase
 }
 
 // runResult is what one training run produced; it is the history file's content.
+//
+// Metrics go through report's JSON types, which write a non-finite value
+// (a diverged run's NaN loss) as null instead of failing after training.
 type runResult struct {
-	History      *train.History `json:"history"`
-	EpochSeconds []float64      `json:"epoch_seconds"`
+	History      report.History `json:"history"`
+	EpochSeconds report.Series  `json:"epoch_seconds"`
 	Test         struct {
-		Loss     float64 `json:"loss"`
-		Accuracy float64 `json:"accuracy"`
+		Loss     report.Float `json:"loss"`
+		Accuracy report.Float `json:"accuracy"`
 	} `json:"test"`
 	Config NetConfig `json:"config"`
 	// Report is the scikit-learn-style classification report on the test set.
@@ -155,10 +158,10 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		return err
 	}
 	m, hist := f.model, f.history
-	res := runResult{History: hist, EpochSeconds: hist.EpochSeconds, Config: cfg}
-	res.Test.Loss, res.Test.Accuracy = f.testLoss, f.testAccuracy
+	res := runResult{History: report.HistoryOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
+	res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
 	res.Report = sets.info.classificationReport(labelsOf(sets.tst), f.pred)
-	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", res.Test.Loss, res.Test.Accuracy, res.Report)
+	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", f.testLoss, f.testAccuracy, res.Report)
 	if path := c.String("save"); path != "" {
 		if err := m.Save(path); err != nil {
 			return fmt.Errorf("--save: %w", err)
