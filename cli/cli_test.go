@@ -163,3 +163,41 @@ func TestDivergedRunWritesHistory(t *testing.T) {
 	assert.Nil(t, h.History["loss"][0], "NaN is written as null")
 	assert.NotNil(t, h.History["accuracy"][0])
 }
+
+// cancelOnWrite cancels a context when the output contains a marker.
+type cancelOnWrite struct {
+	marker string
+	cancel context.CancelFunc
+	seen   strings.Builder
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	w.seen.Write(p)
+	if strings.Contains(w.seen.String(), w.marker) {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// Ctrl-C during training keeps the completed epochs in --history.
+func TestInterruptedRunKeepsHistory(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "h.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &cancelOnWrite{marker: "Epoch 3/50", cancel: cancel}
+	var errb bytes.Buffer
+	status := cli.Run(ctx, []string{"descent", "train", "--epochs", "50", "--hidden", "16", "--history", hist},
+		cli.Env{Stdout: out, Stderr: &errb, Getenv: os.Getenv})
+	assert.Equal(t, cli.ExitError, status)
+	assert.Contains(t, errb.String(), "context canceled")
+	assert.Contains(t, errb.String(), "the 2 completed epoch(s) are in "+hist)
+	var h struct {
+		History map[string][]float64 `json:"history"`
+		Test    map[string]*float64  `json:"test"`
+	}
+	b, err := os.ReadFile(hist)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &h))
+	assert.Len(t, h.History["val_accuracy"], 2)
+	assert.Nil(t, h.Test["accuracy"], "no test result for an interrupted run")
+}

@@ -41,7 +41,9 @@ func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
 // cfg.Seed, trains it on sets.train (validating on sets.val after every
 // epoch, when there is one) with the callbacks, then evaluates and predicts
 // sets.tst. The same cfg gives the same initial weights and sample order,
-// whatever else the caller runs before.
+// whatever else the caller runs before. When training stops early (Ctrl-C)
+// it returns the error together with the model and the history of the
+// completed epochs (history may be nil if Fit failed before starting).
 func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, callbacks ...train.Callback) (*fitted, error) {
 	start := time.Now()
 	act, err := model.ParseActivation(cfg.Activation)
@@ -67,10 +69,12 @@ func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dat
 		fit.Validation = sets.val
 	}
 	hist, err := tr.Fit(ctx, sets.train, fit)
-	if err != nil {
-		return nil, err
-	}
 	f := &fitted{model: m, history: hist}
+	if err != nil {
+		// Interrupted: the epochs completed so far are returned with the
+		// error, for the caller to keep.
+		return f, err
+	}
 	if f.testLoss, f.testAccuracy, err = tr.Evaluate(ctx, sets.tst); err != nil {
 		return nil, err
 	}

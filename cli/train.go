@@ -155,7 +155,7 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	}
 	f, err := fitNetwork(c.Context, eng, cfg, sets, callbacks...)
 	if err != nil {
-		return err
+		return keepPartialHistory(c, cfg, f, err)
 	}
 	m, hist := f.model, f.history
 	res := runResult{History: report.HistoryOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
@@ -231,4 +231,25 @@ func writeTrainFolder(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets d
 	}
 	fmt.Fprintf(env.Stdout, "\nreport: %s\n", filepath.Join(dir, report.PageFile))
 	return nil
+}
+
+// keepPartialHistory writes --history for a run that stopped early (Ctrl-C)
+// with the epochs it completed and no test result, so an interrupted run
+// loses nothing it finished, and returns the run's error, saying so.
+func keepPartialHistory(c *ucli.Context, cfg NetConfig, f *fitted, runErr error) error {
+	path := c.String("history")
+	if path == "" || f == nil || f.history == nil || f.history.Epochs() == 0 {
+		return runErr
+	}
+	res := runResult{History: report.HistoryOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg}
+	nan := report.Float(math.NaN()) // written as null: there is no test result
+	res.Test.Loss, res.Test.Accuracy = nan, nan
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err == nil {
+		err = writeFileAtomic(path, append(b, '\n'))
+	}
+	if err != nil {
+		return fmt.Errorf("%w (and --history could not be written: %v)", runErr, err)
+	}
+	return fmt.Errorf("%w (the %d completed epoch(s) are in %s)", runErr, f.history.Epochs(), path)
 }
