@@ -23,7 +23,7 @@ func benchCommand(env Env) *ucli.Command {
 			"per-epoch losses (which must agree between backends), as Markdown rows for bench/RESULTS.md.",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "MNIST folder (default: located automatically)"},
-			&ucli.StringFlag{Name: "backends", Value: "openblas,gonum", Usage: "backends to compare, comma-separated (dnnl, openblas, gonum)"},
+			&ucli.StringFlag{Name: "backends", Value: "dnnl,openblas,gonum", Usage: "backends to compare, comma-separated"},
 			&ucli.StringFlag{Name: "baseline", Value: "gonum", Usage: "backend the ratios are relative to"},
 			&ucli.IntFlag{Name: "epochs", Value: 5, Usage: "epochs per backend"},
 			&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "optimizer"},
