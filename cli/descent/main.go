@@ -1,7 +1,11 @@
 // Command descent trains dense neural networks on the CPU.
 //
 //	descent train                      # the tutorial network on MNIST
-//	descent train --optimizer sgd --lr 1 --epochs 5
+//	descent train --optimizer sgd --lr 1 --epochs 5 --out runs/sgd
+//	descent sweep                      # the tutorial's learning-rate sweep
+//	descent compare                    # SGD, momentum, RMSprop, Adam side by side
+//	descent report DIR                 # rebuild a run folder's report.html
+//	descent evaluate --model FILE      # classification report of a saved model
 //	descent loss --y-true '[[0,1]]' --y-pred '[[0.2,0.8]]'
 //	descent bench                      # epoch time per backend
 //
