@@ -61,11 +61,7 @@ func evaluateCommand(env Env) *ucli.Command {
 				return err
 			}
 			defer tr.Close()
-			loss, acc, err := tr.Evaluate(c.Context, sets.tst)
-			if err != nil {
-				return err
-			}
-			_, pred, err := tr.Predict(c.Context, sets.tst)
+			loss, acc, pred, err := tr.EvaluateClasses(c.Context, sets.tst)
 			if err != nil {
 				return err
 			}

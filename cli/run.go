@@ -75,10 +75,7 @@ func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dat
 		// error, for the caller to keep.
 		return f, err
 	}
-	if f.testLoss, f.testAccuracy, err = tr.Evaluate(ctx, sets.tst); err != nil {
-		return nil, err
-	}
-	if _, f.pred, err = tr.Predict(ctx, sets.tst); err != nil {
+	if f.testLoss, f.testAccuracy, f.pred, err = tr.EvaluateClasses(ctx, sets.tst); err != nil {
 		return nil, err
 	}
 	f.seconds = time.Since(start).Seconds()

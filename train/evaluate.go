@@ -10,12 +10,27 @@ import (
 // Evaluate returns the mean loss and accuracy of the model over src, in
 // batches of the trainer's batch size, without changing the model.
 func (t *Trainer) Evaluate(ctx context.Context, src data.Source) (loss, accuracy float64, err error) {
+	loss, accuracy, _, err = t.evaluate(ctx, src, false)
+	return loss, accuracy, err
+}
+
+// EvaluateClasses is Evaluate that also returns the predicted (arg-max)
+// class of every sample, from the same forward pass: what a classification
+// report needs, without running the data through the model twice.
+func (t *Trainer) EvaluateClasses(ctx context.Context, src data.Source) (loss, accuracy float64, classes []int, err error) {
+	return t.evaluate(ctx, src, true)
+}
+
+func (t *Trainer) evaluate(ctx context.Context, src data.Source, withClasses bool) (loss, accuracy float64, classes []int, err error) {
 	if err := t.check(src, "evaluation data"); err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	n, out := src.Len(), t.model.Output()
 	if n == 0 {
-		return 0, 0, fmt.Errorf("train: evaluation data is empty")
+		return 0, 0, nil, fmt.Errorf("train: evaluation data is empty")
+	}
+	if withClasses {
+		classes = make([]int, 0, n)
 	}
 	var lossSum float64
 	correct := 0
@@ -25,11 +40,16 @@ func (t *Trainer) Evaluate(ctx context.Context, src data.Source) (loss, accuracy
 			lossSum += float64(l)
 		}
 		correct += countCorrect(probs, t.labels[:b], out)
+		if withClasses {
+			for r := 0; r < b; r++ {
+				classes = append(classes, argmax(probs[r*out:(r+1)*out]))
+			}
+		}
 	})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
-	return lossSum / float64(n), float64(correct) / float64(n), nil
+	return lossSum / float64(n), float64(correct) / float64(n), classes, nil
 }
 
 // Predict returns the model's outputs for every sample of src, (Len, Output)

@@ -167,3 +167,18 @@ func TestFitRejectsMismatchedData(t *testing.T) {
 	_, err = train.NewTrainer(m, gonum.New(), train.NewSGD(0.1, 0, false), train.SparseCategoricalCrossentropyLoss{}, 32)
 	assert.ErrorContains(t, err, "one-hot targets")
 }
+
+// EvaluateClasses gives Evaluate's figures and Predict's classes in one pass.
+func TestEvaluateClassesMatchesEvaluateAndPredict(t *testing.T) {
+	sets := loadMNIST(t)
+	tr := tutorialTrainer(t, openBLAS(t), train.NewSGD(0.1, 0, false), 1)
+	loss, acc, err := tr.Evaluate(context.Background(), sets.val)
+	require.NoError(t, err)
+	_, classes, err := tr.Predict(context.Background(), sets.val)
+	require.NoError(t, err)
+	loss2, acc2, classes2, err := tr.EvaluateClasses(context.Background(), sets.val)
+	require.NoError(t, err)
+	assert.Equal(t, loss, loss2)
+	assert.Equal(t, acc, acc2)
+	assert.Equal(t, classes, classes2)
+}
