@@ -6,6 +6,12 @@ package backend
 //
 // A plan is made once per (layer shape, batch size) and reused for every
 // step; the last partial batch of an epoch gets its own plan.
+//
+// Concurrency: a plan is used by one goroutine at a time, but different
+// plans of one engine may run at the same time on any goroutines (and so OS
+// threads): an engine keeps no state shared between its plans that a call
+// writes. Closing the engine before its plans is allowed and never a crash:
+// the plans go on working until they are closed, and PlanDense fails.
 type DensePlanner interface {
 	Engine
 	// PlanDense prepares a dense layer y = act(x·W + b) for batches of
@@ -26,6 +32,28 @@ type DensePlan interface {
 	// Backward computes dW = xᵀ·dz, db = Σ_rows dz and, when dx is not nil,
 	// dx = dz·Wᵀ, from dz = ∂L/∂z. dW and db are overwritten.
 	Backward(x, w, dz, dw, db, dx []float32) error
-	// Close releases the plan's native resources.
+	// Close releases the plan's native resources; later calls fail.
+	Close() error
+}
+
+// ForwardPlanner is implemented by engines that can make forward-only plans
+// for inference: no backward primitives and no memory for them. A Predictor
+// uses it when the engine offers it, and falls back to PlanDense (or to
+// Sgemm plus Go loops) otherwise.
+type ForwardPlanner interface {
+	Engine
+	// PlanDenseForward prepares y = act(x·W + b) for batches of exactly
+	// batch rows, with the shapes of DensePlanner.PlanDense.
+	PlanDenseForward(batch, in, out int, act Activation) (ForwardPlan, error)
+}
+
+// ForwardPlan runs the forward pass of one dense layer shape. Like a
+// DensePlan it keeps no reference to the slices after a call returns and is
+// used by one goroutine at a time; different plans of one engine may run at
+// the same time on any goroutines.
+type ForwardPlan interface {
+	// Forward computes y = act(x·W + b), overwriting y.
+	Forward(x, w, b, y []float32) error
+	// Close releases the plan's native resources; later calls fail.
 	Close() error
 }
