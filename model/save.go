@@ -10,33 +10,54 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/descent-ml/descent/internal/atomicfile"
 )
 
-// File format of a saved Sequential (little-endian):
+// File format of a saved Sequential, version 2 (little-endian):
 //
-//	magic   8 bytes  "DESCENT1"
+//	magic   8 bytes  "DESCENT2"
 //	hlen    uint32   length of the JSON header
-//	header  hlen     {"input":784,"layers":[{"units":128,"activation":"sigmoid"},…]}
+//	header  hlen     {"format":2,"input":784,
+//	                  "layers":[{"units":128,"activation":"sigmoid"},…],
+//	                  "preprocessing":{"kind":"scale","shift":[0],"divisor":[255]},
+//	                  "outputs":"class_probabilities",
+//	                  "labels":["0","1",…]}
 //	params  4·n      float32 parameters in Params order (n follows from the header)
 //	crc     uint32   CRC-32 (IEEE) of everything before it
+//
+// Version 1 ("DESCENT1") has the same layout with a header of only input
+// and layers. It still loads: every version-1 file was written by descent
+// train (or the Go API) from a data.Dataset, whose uint8 images are scaled by
+// 1/255, so its preprocessing is ScaleBy(255), and its labels are the class
+// indices.
 //
 // The parameter count is computed from the header, checked against the
 // file's length before anything is allocated, and capped, so a corrupt or
 // lying file is rejected without a large allocation.
 const (
-	fileMagic     = "DESCENT1"
+	fileMagic     = "DESCENT2"
+	fileMagicV1   = "DESCENT1"
+	fileFormat    = 2
 	maxHeaderLen  = 1 << 20
 	maxParamCount = 1 << 28 // 1 GiB of float32
 )
+
+// OutputClassProbabilities is what a model's outputs mean when its last
+// layer is a softmax: one probability per class, in Labels order.
+const OutputClassProbabilities = "class_probabilities"
 
 // ErrCorrupt is wrapped by every error about a malformed model file.
 var ErrCorrupt = errors.New("corrupt model file")
 
 type fileHeader struct {
-	Input  int         `json:"input"`
-	Layers []fileLayer `json:"layers"`
+	Format        int            `json:"format,omitempty"` // 2; absent in version 1
+	Input         int            `json:"input"`
+	Layers        []fileLayer    `json:"layers"`
+	Preprocessing *Preprocessing `json:"preprocessing,omitempty"`
+	Outputs       string         `json:"outputs,omitempty"`
+	Labels        []string       `json:"labels,omitempty"`
 }
 
 type fileLayer struct {
@@ -54,7 +75,14 @@ func (m *Sequential) WriteTo(w io.Writer) (int64, error) {
 			return 0, fmt.Errorf("model: parameter %d is %v: the training diverged; nothing written", i, v)
 		}
 	}
-	h := fileHeader{Input: m.input}
+	if err := m.Preprocessing.Validate(m.input); err != nil {
+		return 0, err
+	}
+	if m.Labels != nil && len(m.Labels) != m.Output() {
+		return 0, fmt.Errorf("model: %d labels for %d outputs", len(m.Labels), m.Output())
+	}
+	pre := m.Preprocessing
+	h := fileHeader{Format: fileFormat, Input: m.input, Preprocessing: &pre, Outputs: m.outputs(), Labels: m.ClassLabels()}
 	for _, l := range m.layers {
 		h.Layers = append(h.Layers, fileLayer{l.Units, l.Activation.String()})
 	}
@@ -103,7 +131,19 @@ func Decode(b []byte) (*Sequential, error) {
 	corrupt := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 	}
-	if len(b) < len(fileMagic)+8 || string(b[:len(fileMagic)]) != fileMagic {
+	if len(b) < len(fileMagic)+8 {
+		return nil, corrupt("not a descent model (bad magic: %d bytes)", len(b))
+	}
+	version := 0
+	switch string(b[:len(fileMagic)]) {
+	case fileMagic:
+		version = 2
+	case fileMagicV1:
+		version = 1
+	default:
+		if strings.HasPrefix(string(b[:len(fileMagic)]), "DESCENT") {
+			return nil, corrupt("model file format %q is newer than this descent reads (versions 1 and 2)", b[:len(fileMagic)])
+		}
 		return nil, corrupt("not a descent model (bad magic)")
 	}
 	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
@@ -147,6 +187,30 @@ func Decode(b []byte) (*Sequential, error) {
 	if err != nil {
 		return nil, corrupt("%v", err)
 	}
+	switch {
+	case version == 1:
+		if h.Format != 0 || h.Preprocessing != nil || h.Labels != nil || h.Outputs != "" {
+			return nil, corrupt("version-1 file with version-2 header fields")
+		}
+		m.Preprocessing = ScaleBy(255)
+	case h.Format != fileFormat:
+		return nil, corrupt("header says format %d in a version-2 file", h.Format)
+	default:
+		if h.Preprocessing == nil {
+			return nil, corrupt("header has no preprocessing")
+		}
+		if err := h.Preprocessing.Validate(h.Input); err != nil {
+			return nil, corrupt("%v", err)
+		}
+		m.Preprocessing = *h.Preprocessing
+		if h.Outputs != m.outputs() {
+			return nil, corrupt("outputs %q, but the last layer gives %q", h.Outputs, m.outputs())
+		}
+		if len(h.Labels) != m.Output() {
+			return nil, corrupt("%d labels for %d outputs", len(h.Labels), m.Output())
+		}
+		m.Labels = h.Labels
+	}
 	for i := range m.Params {
 		v := math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -155,4 +219,12 @@ func Decode(b []byte) (*Sequential, error) {
 		m.Params[i] = v
 	}
 	return m, nil
+}
+
+// outputs names what the network's outputs mean, for the model file.
+func (m *Sequential) outputs() string {
+	if m.layers[len(m.layers)-1].Activation == Softmax {
+		return OutputClassProbabilities
+	}
+	return "values"
 }

@@ -122,3 +122,81 @@ func flip(b []byte, i int) []byte {
 	c[i] ^= 1
 	return c
 }
+
+// Version 2 records the preprocessing, what the outputs mean and the
+// labels; they survive a round trip.
+func TestSaveLoadKeepsPreprocessingAndLabels(t *testing.T) {
+	m := tutorialNet(t)
+	m.Preprocessing = model.ScaleBy(255)
+	m.Labels = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
+	got, err := model.Decode(encode(t, m))
+	require.NoError(t, err)
+	assert.Equal(t, m.Preprocessing, got.Preprocessing)
+	assert.Equal(t, m.Labels, got.Labels)
+	assert.Equal(t, m.Params, got.Params)
+
+	plain := tutorialNet(t) // no labels: the class indices are written
+	got, err = model.Decode(encode(t, plain))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, got.Labels)
+	assert.Equal(t, model.NoPreprocessing(), got.Preprocessing)
+
+	m.Labels = []string{"too", "few"}
+	_, err = m.WriteTo(&bytes.Buffer{})
+	assert.ErrorContains(t, err, "2 labels for 10 outputs")
+}
+
+// A version-1 file (written before preprocessing was recorded) still
+// loads, with the 1/255 scaling every version-1 file was trained with.
+func TestDecodeVersion1File(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("DESCENT1")
+	header := `{"input":2,"layers":[{"units":2,"activation":"softmax"}]}`
+	binary.Write(&b, binary.LittleEndian, uint32(len(header)))
+	b.WriteString(header)
+	binary.Write(&b, binary.LittleEndian, []float32{1, 2, 3, 4, 5, 6})
+	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(b.Bytes()))
+	m, err := model.Decode(b.Bytes())
+	require.NoError(t, err)
+	assert.Equal(t, model.ScaleBy(255), m.Preprocessing)
+	assert.Equal(t, []string{"0", "1"}, m.ClassLabels())
+	assert.Equal(t, []float32{1, 2, 3, 4, 5, 6}, m.Params)
+}
+
+// Version-2 headers built by hand from the format description in save.go.
+func TestDecodeVersion2Headers(t *testing.T) {
+	file := func(header string, params ...float32) []byte {
+		var b bytes.Buffer
+		b.WriteString("DESCENT2")
+		binary.Write(&b, binary.LittleEndian, uint32(len(header)))
+		b.WriteString(header)
+		binary.Write(&b, binary.LittleEndian, params)
+		return binary.LittleEndian.AppendUint32(b.Bytes(), crc32.ChecksumIEEE(b.Bytes()))
+	}
+	const layers = `"input":2,"layers":[{"units":2,"activation":"softmax"}]`
+	params := []float32{1, 2, 3, 4, 5, 6}
+	m, err := model.Decode(file(`{"format":2,`+layers+`,"preprocessing":{"kind":"standardize","shift":[1,2],"divisor":[3,4]},"outputs":"class_probabilities","labels":["cat","dog"]}`, params...))
+	require.NoError(t, err)
+	assert.Equal(t, model.Preprocessing{Kind: "standardize", Shift: []float32{1, 2}, Divisor: []float32{3, 4}}, m.Preprocessing)
+	assert.Equal(t, []string{"cat", "dog"}, m.Labels)
+
+	for _, tc := range []struct{ name, header, want string }{
+		{"no preprocessing", `{"format":2,` + layers + `,"outputs":"class_probabilities","labels":["a","b"]}`, "no preprocessing"},
+		{"zero divisor", `{"format":2,` + layers + `,"preprocessing":{"kind":"scale","divisor":[0]},"outputs":"class_probabilities","labels":["a","b"]}`, "divisor[0] is 0"},
+		{"divisor count", `{"format":2,` + layers + `,"preprocessing":{"kind":"scale","divisor":[1,2,3]},"outputs":"class_probabilities","labels":["a","b"]}`, "3 values, want 1 or 2"},
+		{"label count", `{"format":2,` + layers + `,"preprocessing":{"kind":"none"},"outputs":"class_probabilities","labels":["a"]}`, "1 labels for 2 outputs"},
+		{"outputs", `{"format":2,` + layers + `,"preprocessing":{"kind":"none"},"outputs":"values","labels":["a","b"]}`, `outputs "values"`},
+		{"format", `{"format":3,` + layers + `,"preprocessing":{"kind":"none"},"outputs":"class_probabilities","labels":["a","b"]}`, "format 3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := model.Decode(file(tc.header, params...))
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, model.ErrCorrupt), err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	newer := file(`{}`)
+	copy(newer, "DESCENT9")
+	_, err = model.Decode(newer)
+	assert.ErrorContains(t, err, "newer than this descent reads")
+}

@@ -27,6 +27,14 @@ type Sequential struct {
 	// Params holds every weight and bias: [W₀ | b₀ | W₁ | b₁ | …].
 	Params []float32
 	wOff   []int // offset of layer l's kernel in Params; its bias follows
+
+	// Preprocessing maps raw input features to what the first layer takes;
+	// it is saved with the model and applied by package predict (and so by
+	// descent evaluate, predict and serve). NewSequential sets the identity.
+	Preprocessing Preprocessing
+	// Labels names the outputs (the classes, in output order), as saved in
+	// the model file; nil means "0", "1", … (see ClassLabels).
+	Labels []string
 }
 
 // NewSequential returns a network taking input features through the given
@@ -38,7 +46,7 @@ func NewSequential(input int, layers ...Layer) (*Sequential, error) {
 	if len(layers) == 0 {
 		return nil, errors.New("model: a Sequential needs at least one layer")
 	}
-	m := &Sequential{input: input, layers: append([]Layer(nil), layers...)}
+	m := &Sequential{input: input, layers: append([]Layer(nil), layers...), Preprocessing: NoPreprocessing()}
 	n, in := 0, input
 	for i, l := range layers {
 		if l.Units < 1 {
@@ -63,6 +71,52 @@ func (m *Sequential) Init(rng *rand.Rand) {
 		GlorotUniform(rng, w, m.fanIn(l), m.layers[l].Units)
 		clear(b)
 	}
+}
+
+// Clone returns a deep copy of m: the same architecture, its own copy of
+// the parameters, preprocessing and labels. A Predictor serves a clone, so
+// that training may go on changing m.
+func (m *Sequential) Clone() *Sequential {
+	c := *m
+	c.layers = append([]Layer(nil), m.layers...)
+	c.wOff = append([]int(nil), m.wOff...)
+	c.Params = append([]float32(nil), m.Params...)
+	c.Preprocessing = m.Preprocessing.clone()
+	c.Labels = append([]string(nil), m.Labels...)
+	if m.Labels == nil {
+		c.Labels = nil
+	}
+	return &c
+}
+
+// SameArchitecture reports whether o has m's input size and layers (units
+// and activations), so that a Workspace made for one can run the other.
+func (m *Sequential) SameArchitecture(o *Sequential) bool {
+	if m == o {
+		return true
+	}
+	if m == nil || o == nil || m.input != o.input || len(m.layers) != len(o.layers) {
+		return false
+	}
+	for i := range m.layers {
+		if m.layers[i] != o.layers[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// ClassLabels returns the names of the outputs: Labels, or "0" … "n−1" when
+// Labels is nil.
+func (m *Sequential) ClassLabels() []string {
+	if m.Labels != nil {
+		return append([]string(nil), m.Labels...)
+	}
+	out := make([]string, m.Output())
+	for i := range out {
+		out[i] = fmt.Sprint(i)
+	}
+	return out
 }
 
 // Input is the number of input features.

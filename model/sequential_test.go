@@ -130,9 +130,17 @@ func TestErrors(t *testing.T) {
 	_, err = m.Forward(ws, make([]float32, 10), 2)
 	assert.ErrorContains(t, err, "input has 10 values")
 	assert.ErrorContains(t, m.Backward(ws, nil, model.GradLogits), "Backward before Forward")
-	other := tutorialNet(t)
+	other, err := model.NewSequential(784, model.Dense(64, model.Sigmoid), model.Dense(10, model.Softmax))
+	require.NoError(t, err)
 	_, err = other.Forward(ws, make([]float32, 784), 1)
-	assert.ErrorContains(t, err, "another network")
+	assert.ErrorContains(t, err, "another architecture")
+	// A network of the same architecture (a snapshot) runs on the workspace
+	// with its own parameters.
+	clone := m.Clone()
+	clone.Params[0]++
+	assert.NotEqual(t, m.Params[0], clone.Params[0], "Clone copies the parameters")
+	_, err = clone.Forward(ws, make([]float32, 784), 1)
+	assert.NoError(t, err)
 	_, err = model.ParseActivation("swish")
 	assert.ErrorContains(t, err, `unknown activation "swish"`)
 }

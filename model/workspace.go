@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/descent-ml/descent/backend"
 )
@@ -9,13 +10,24 @@ import (
 // Workspace is the scratch memory of one goroutine running a Sequential on
 // one engine: layer outputs, back-propagated gradients and the parameter
 // gradient buffer. It is allocated once for the largest batch; Forward and
-// Backward then allocate nothing.
+// Backward then allocate nothing. A workspace serves any network with the
+// same architecture as the one it was made for (SameArchitecture), so a
+// snapshot of a model's parameters can run on it.
+//
+// An inference workspace (NewInferenceWorkspace) runs Forward only: it holds
+// no gradients and, on engines with native plans, only forward-only plans
+// made up front for a fixed set of batch sizes.
 type Workspace struct {
 	m        *Sequential
 	gemm     backend.GemmFunc[float32]
 	planner  backend.DensePlanner        // nil unless the engine fuses whole layers
 	plans    []map[int]backend.DensePlan // plans[l][batch], made on first use
 	maxBatch int
+
+	// Inference only: forward plans fplans[l][batch], all made by
+	// NewInferenceWorkspace; Forward with another batch size fails.
+	inference bool
+	fplans    []map[int]backend.ForwardPlan
 	x        []float32   // the last input given to Forward (not copied)
 	batch    int         // the last batch size given to Forward
 	acts     [][]float32 // acts[l] is layer l's output, (maxBatch, units_l)
@@ -45,6 +57,71 @@ func (m *Sequential) NewWorkspace(e backend.Engine, maxBatch int) (*Workspace, e
 	return ws, nil
 }
 
+// NewInferenceWorkspace allocates a forward-only workspace for batches of
+// up to maxBatch rows on engine e: layer outputs only, no gradients. When e
+// makes native plans (backend.ForwardPlanner, or else backend.DensePlanner)
+// it makes them here, for exactly the given batch sizes (each in
+// 1..maxBatch), so that Forward never builds one; Forward with a batch size
+// not in the list is then an error (PlannedBatches tells which). Engines
+// without plans run any batch size up to maxBatch, and batches is ignored.
+func (m *Sequential) NewInferenceWorkspace(e backend.Engine, maxBatch int, batches []int) (*Workspace, error) {
+	if maxBatch < 1 {
+		return nil, fmt.Errorf("model: workspace batch size must be ≥ 1, got %d", maxBatch)
+	}
+	ws := &Workspace{m: m, gemm: e.Sgemm, maxBatch: maxBatch, inference: true}
+	for _, l := range m.layers {
+		ws.acts = append(ws.acts, make([]float32, maxBatch*l.Units))
+	}
+	fp, isFwd := e.(backend.ForwardPlanner)
+	dp, isDense := e.(backend.DensePlanner)
+	if !isFwd && !isDense {
+		return ws, nil
+	}
+	ws.fplans = make([]map[int]backend.ForwardPlan, len(m.layers))
+	for l := range ws.fplans {
+		ws.fplans[l] = make(map[int]backend.ForwardPlan, len(batches))
+	}
+	for _, b := range batches {
+		if b < 1 || b > maxBatch {
+			ws.Close()
+			return nil, fmt.Errorf("model: planned batch size %d outside 1..%d", b, maxBatch)
+		}
+		for l, layer := range m.layers {
+			if _, ok := ws.fplans[l][b]; ok {
+				continue
+			}
+			var p backend.ForwardPlan
+			var err error
+			if isFwd {
+				p, err = fp.PlanDenseForward(b, m.fanIn(l), layer.Units, layer.Activation)
+			} else {
+				p, err = dp.PlanDense(b, m.fanIn(l), layer.Units, layer.Activation)
+			}
+			if err != nil {
+				ws.Close()
+				return nil, fmt.Errorf("model: layer %d (%d→%d %s, batch %d): %w", l, m.fanIn(l), layer.Units, layer.Activation, b, err)
+			}
+			ws.fplans[l][b] = p
+		}
+	}
+	return ws, nil
+}
+
+// PlannedBatches returns the batch sizes an inference workspace has native
+// plans for, in increasing order, or nil when it runs any batch size (an
+// engine without plans).
+func (ws *Workspace) PlannedBatches() []int {
+	if ws.fplans == nil || len(ws.fplans) == 0 {
+		return nil
+	}
+	out := make([]int, 0, len(ws.fplans[0]))
+	for b := range ws.fplans[0] {
+		out = append(out, b)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // plan returns the engine's plan for layer l at this batch size, making it
 // on first use (once per shape: the full batch and the last partial one).
 func (ws *Workspace) plan(l, batch int) (backend.DensePlan, error) {
@@ -64,6 +141,14 @@ func (ws *Workspace) plan(l, batch int) (backend.DensePlan, error) {
 // workspace must not be used afterwards. It is a no-op for other engines.
 func (ws *Workspace) Close() error {
 	var first error
+	for _, byBatch := range ws.fplans {
+		for b, p := range byBatch {
+			if err := p.Close(); err != nil && first == nil {
+				first = err
+			}
+			delete(byBatch, b)
+		}
+	}
 	for _, byBatch := range ws.plans {
 		for b, p := range byBatch {
 			if err := p.Close(); err != nil && first == nil {
@@ -92,7 +177,15 @@ func (m *Sequential) Forward(ws *Workspace, x []float32, batch int) ([]float32, 
 	in := x
 	for l, layer := range m.layers {
 		w, b := m.Layer(l)
-		if ws.planner != nil {
+		if ws.fplans != nil {
+			p, ok := ws.fplans[l][batch]
+			if !ok {
+				return nil, fmt.Errorf("model: inference workspace has no plan for batch size %d (planned: %v)", batch, ws.PlannedBatches())
+			}
+			if err := p.Forward(in, w, b, ws.acts[l]); err != nil {
+				return nil, fmt.Errorf("model: layer %d forward: %w", l, err)
+			}
+		} else if ws.planner != nil {
 			p, err := ws.plan(l, batch)
 			if err != nil {
 				return nil, err
@@ -122,6 +215,9 @@ const (
 // Backward back-propagates grad ((batch, Output), for the batch of the last
 // Forward on ws) and leaves ∂L/∂Params in ws.Grads. grad is not modified.
 func (m *Sequential) Backward(ws *Workspace, grad []float32, of GradOf) error {
+	if ws != nil && ws.inference {
+		return fmt.Errorf("model: Backward on an inference workspace")
+	}
 	if ws != nil && ws.x == nil {
 		return fmt.Errorf("model: Backward before Forward")
 	}
@@ -187,8 +283,8 @@ func (ws *Workspace) activationBackward(l, batch int, dy []float32) error {
 }
 
 func (m *Sequential) check(ws *Workspace, batch int) error {
-	if ws == nil || ws.m != m {
-		return fmt.Errorf("model: workspace belongs to another network")
+	if ws == nil || !ws.m.SameArchitecture(m) {
+		return fmt.Errorf("model: workspace was made for a network of another architecture")
 	}
 	if batch < 1 || batch > ws.maxBatch {
 		return fmt.Errorf("model: batch size %d outside 1..%d of the workspace", batch, ws.maxBatch)
