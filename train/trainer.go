@@ -16,9 +16,13 @@ type Trainer struct {
 	opt       Optimizer
 	loss      Loss
 	batchSize int
-	// fused is true when the last layer is softmax and the loss categorical
-	// cross-entropy: the step then back-propagates (p − y)/N from the logits.
-	fused bool
+	// fused is the loss's fused softmax gradient when the last layer is a
+	// softmax and the loss has one (SoftmaxFusedLoss): the step then
+	// back-propagates ∂L/∂logits, e.g. (p − y)/N, from the logits.
+	fused SoftmaxFusedLoss
+	hooks []GradientHook
+	sg    StepGradients // handed to the hooks, reused every step
+	last  int           // samples in the batch of the last ComputeGradients, 0 if none pending
 
 	ws        *model.Workspace
 	x, y      []float32 // batch inputs (batchSize, in) and one-hot targets (batchSize, out)
@@ -29,10 +33,31 @@ type Trainer struct {
 	batchIdx  []int     // scratch for Evaluate/Predict
 }
 
+// TrainerOption configures a Trainer (see NewTrainer).
+type TrainerOption func(*Trainer) error
+
+// WithGradientHooks adds hooks that run, in this order, between computing
+// each batch's gradients and applying them (see GradientHook).
+func WithGradientHooks(hooks ...GradientHook) TrainerOption {
+	return func(t *Trainer) error {
+		for i, h := range hooks {
+			if h == nil {
+				return fmt.Errorf("train: gradient hook %d is nil", i)
+			}
+		}
+		t.hooks = append(t.hooks, hooks...)
+		return nil
+	}
+}
+
 // NewTrainer prepares to train m on engine e with the given optimizer, loss
 // and batch size, allocating every buffer a step needs. It builds the
 // optimizer's slots for m's parameters.
-func NewTrainer(m *model.Sequential, e backend.Engine, opt Optimizer, loss Loss, batchSize int) (*Trainer, error) {
+//
+// A Trainer is used by one goroutine at a time. To answer predictions from
+// other goroutines while it trains, give them a predict.Predictor made from
+// a snapshot of the model (predict.New, Predictor.Swap).
+func NewTrainer(m *model.Sequential, e backend.Engine, opt Optimizer, loss Loss, batchSize int, opts ...TrainerOption) (*Trainer, error) {
 	switch {
 	case m == nil:
 		return nil, errors.New("train: nil model")
@@ -44,10 +69,11 @@ func NewTrainer(m *model.Sequential, e backend.Engine, opt Optimizer, loss Loss,
 		return nil, errors.New("train: nil loss")
 	case batchSize < 1:
 		return nil, fmt.Errorf("train: batch size must be ≥ 1, got %d", batchSize)
-	case loss.Name() == (SparseCategoricalCrossentropyLoss{}).Name():
+	}
+	if _, ok := loss.(ClassIndexLoss); ok {
 		// data.Source hands the trainer one-hot targets, for which
 		// categorical cross-entropy is the same loss.
-		return nil, errors.New("train: the trainer feeds one-hot targets: use categorical_crossentropy, which equals sparse_categorical_crossentropy on them")
+		return nil, fmt.Errorf("train: the trainer feeds one-hot targets, and %s takes class indices: use categorical_crossentropy, which equals sparse_categorical_crossentropy on them", loss.Name())
 	}
 	ws, err := m.NewWorkspace(e, batchSize)
 	if err != nil {
@@ -57,13 +83,21 @@ func NewTrainer(m *model.Sequential, e backend.Engine, opt Optimizer, loss Loss,
 	layers := m.Layers()
 	t := &Trainer{
 		model: m, opt: opt, loss: loss, batchSize: batchSize, ws: ws,
-		fused:     layers[len(layers)-1].Activation == model.Softmax && loss.Name() == "categorical_crossentropy",
 		x:         make([]float32, batchSize*m.Input()),
 		y:         make([]float32, batchSize*out),
 		labels:    make([]int, batchSize),
 		perSample: make([]float32, batchSize),
 		grad:      make([]float32, batchSize*out),
 		batchIdx:  make([]int, batchSize),
+	}
+	if f, ok := loss.(SoftmaxFusedLoss); ok && layers[len(layers)-1].Activation == model.Softmax {
+		t.fused = f
+	}
+	for _, o := range opts {
+		if err := o(t); err != nil {
+			ws.Close()
+			return nil, err
+		}
 	}
 	opt.Build(m.NumParams())
 	return t, nil
@@ -97,11 +131,21 @@ func (t *Trainer) check(src data.Source, what string) error {
 	return nil
 }
 
-// Step trains on one batch of n samples held in the trainer's buffers
-// (filled by loadBatch): forward, loss, backward, optimizer update. It
-// returns the sum of the per-sample losses and the number of correct
-// predictions, and allocates nothing.
-func (t *Trainer) step(n int) (lossSum float64, correct int, err error) {
+// A training step is three parts, so that what sits between the backward
+// pass and the update has a place (GradientHook):
+//
+//	computeGradients  forward, loss, backward: ∂L/∂Params in Gradients()
+//	runHooks          clipping, accumulation, an allreduce …
+//	applyGradients    the optimizer's update of Params
+//
+// ComputeGradients, ApplyGradients and TrainBatch expose them; Fit runs
+// all three for every batch. None allocates once warm.
+
+// computeGradients runs forward, loss and backward on the n samples held in
+// the trainer's buffers (filled by loadBatch), leaving ∂L/∂Params in
+// t.ws.Grads. It returns the sum of the per-sample losses and the number of
+// correct predictions, both before the update.
+func (t *Trainer) computeGradients(n int) (lossSum float64, correct int, err error) {
 	out := t.model.Output()
 	probs, err := t.model.Forward(t.ws, t.x, n)
 	if err != nil {
@@ -114,8 +158,8 @@ func (t *Trainer) step(n int) (lossSum float64, correct int, err error) {
 	}
 	correct = countCorrect(probs, t.labels[:n], out)
 	of := model.GradOutput
-	if t.fused {
-		SoftmaxCrossentropyGrad(y, probs, n, out, t.grad)
+	if t.fused != nil {
+		t.fused.SoftmaxLogitsGradient(y, probs, n, out, t.grad)
 		of = model.GradLogits
 	} else {
 		t.loss.Gradient(y, probs, n, out, t.grad)
@@ -123,32 +167,109 @@ func (t *Trainer) step(n int) (lossSum float64, correct int, err error) {
 	if err := t.model.Backward(t.ws, t.grad[:n*out], of); err != nil {
 		return 0, 0, err
 	}
-	t.opt.Step(t.model.Params, t.ws.Grads)
+	t.last = n
 	return lossSum, correct, nil
 }
 
-// TrainBatch trains on the samples idx of src (at most the batch size) and
-// returns their mean loss and accuracy before the update, as Keras reports
-// them. Once warm it allocates nothing.
+// runHooks hands the pending gradients to the hooks and reports whether
+// the update should be applied.
+func (t *Trainer) runHooks() (apply bool, err error) {
+	t.sg = StepGradients{Iterations: t.opt.Iterations(), Samples: t.last, Params: t.model.Params, Grads: t.ws.Grads}
+	for i, h := range t.hooks {
+		if err := h.OnGradients(&t.sg); err != nil {
+			return false, fmt.Errorf("train: gradient hook %d: %w", i, err)
+		}
+	}
+	return !t.sg.SkipUpdate, nil
+}
+
+// applyGradients is the optimizer's update from t.ws.Grads.
+func (t *Trainer) applyGradients() {
+	t.opt.Step(t.model.Params, t.ws.Grads)
+	t.last = 0
+}
+
+// step is one whole training step on the n samples in the buffers.
+func (t *Trainer) step(n int) (lossSum float64, correct int, err error) {
+	lossSum, correct, err = t.computeGradients(n)
+	if err != nil {
+		return 0, 0, err
+	}
+	apply, err := t.runHooks()
+	if err != nil {
+		return 0, 0, err
+	}
+	if apply {
+		t.applyGradients()
+	}
+	t.last = 0
+	return lossSum, correct, nil
+}
+
+// ComputeGradients runs forward, loss and backward on the samples idx of
+// src (at most the batch size) without updating the model, and returns
+// their mean loss and accuracy. The gradients are then in Gradients(), for
+// the caller to inspect or change before ApplyGradients. The gradient hooks
+// do not run (TrainBatch and Fit run them).
+func (t *Trainer) ComputeGradients(src data.Source, idx []int) (loss, accuracy float64, err error) {
+	if err := t.checkBatch(src, idx); err != nil {
+		return 0, 0, err
+	}
+	t.loadBatch(src, idx)
+	sum, correct, err := t.computeGradients(len(idx))
+	if err != nil {
+		return 0, 0, err
+	}
+	return sum / float64(len(idx)), float64(correct) / float64(len(idx)), nil
+}
+
+// Gradients returns the trainer's gradient buffer, ∂L/∂Params laid out like
+// the model's Params, as the last ComputeGradients (or step) left it. The
+// slice is the trainer's own: it is overwritten by the next step.
+func (t *Trainer) Gradients() []float32 { return t.ws.Grads }
+
+// ApplyGradients updates the model's parameters with the optimizer from
+// Gradients(). It fails unless ComputeGradients ran since the last update.
+func (t *Trainer) ApplyGradients() error {
+	if t.last == 0 {
+		return errors.New("train: ApplyGradients without ComputeGradients")
+	}
+	t.applyGradients()
+	return nil
+}
+
+// TrainBatch trains on the samples idx of src (at most the batch size):
+// ComputeGradients, the gradient hooks, ApplyGradients. It returns their
+// mean loss and accuracy before the update, as Keras reports them. Once warm
+// it allocates nothing.
 func (t *Trainer) TrainBatch(src data.Source, idx []int) (loss, accuracy float64, err error) {
-	if err := t.check(src, "training data"); err != nil {
+	if err := t.checkBatch(src, idx); err != nil {
 		return 0, 0, err
 	}
 	n := len(idx)
-	if n < 1 || n > t.batchSize {
-		return 0, 0, fmt.Errorf("train: batch of %d samples, want 1..%d", n, t.batchSize)
-	}
-	for i, j := range idx {
-		if j < 0 || j >= src.Len() {
-			return 0, 0, fmt.Errorf("train: batch index %d is sample %d, outside the data's 0..%d", i, j, src.Len()-1)
-		}
-	}
 	t.loadBatch(src, idx)
 	sum, correct, err := t.step(n)
 	if err != nil {
 		return 0, 0, err
 	}
 	return sum / float64(n), float64(correct) / float64(n), nil
+}
+
+// checkBatch verifies that idx is a batch of src's samples.
+func (t *Trainer) checkBatch(src data.Source, idx []int) error {
+	if err := t.check(src, "training data"); err != nil {
+		return err
+	}
+	n := len(idx)
+	if n < 1 || n > t.batchSize {
+		return fmt.Errorf("train: batch of %d samples, want 1..%d", n, t.batchSize)
+	}
+	for i, j := range idx {
+		if j < 0 || j >= src.Len() {
+			return fmt.Errorf("train: batch index %d is sample %d, outside the data's 0..%d", i, j, src.Len()-1)
+		}
+	}
+	return nil
 }
 
 func (t *Trainer) loadBatch(src data.Source, idx []int) {
