@@ -28,10 +28,10 @@ type Workspace struct {
 	// NewInferenceWorkspace; Forward with another batch size fails.
 	inference bool
 	fplans    []map[int]backend.ForwardPlan
-	x        []float32   // the last input given to Forward (not copied)
-	batch    int         // the last batch size given to Forward
-	acts     [][]float32 // acts[l] is layer l's output, (maxBatch, units_l)
-	deltas   [][]float32 // deltas[l] is ∂L/∂z_l, (maxBatch, units_l)
+	x         []float32   // the last input given to Forward (not copied)
+	batch     int         // the last batch size given to Forward
+	acts      [][]float32 // acts[l] is layer l's output, (maxBatch, units_l)
+	deltas    [][]float32 // deltas[l] is ∂L/∂z_l, (maxBatch, units_l)
 	// Grads is ∂L/∂Params after Backward, laid out like Params.
 	Grads []float32
 }

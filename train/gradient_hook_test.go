@@ -176,12 +176,16 @@ func TestStepWithHooksAllocatesNothing(t *testing.T) {
 
 // renamed is categorical cross-entropy under another name: the fused
 // softmax gradient is chosen by type, not by name.
-type renamed struct{ train.CategoricalCrossentropyLoss }
+type renamed struct {
+	train.CategoricalCrossentropyLoss
+}
 
 func (renamed) Name() string { return "my_crossentropy" }
 
 // unfused has categorical cross-entropy's name but not its fused gradient.
-type unfused struct{ l train.CategoricalCrossentropyLoss }
+type unfused struct {
+	l train.CategoricalCrossentropyLoss
+}
 
 func (unfused) Name() string { return "categorical_crossentropy" }
 func (u unfused) PerSample(yt, yp []float32, b, n int, out []float32) {
