@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/descent-ml/descent/metrics"
 	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/predict"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -54,17 +56,21 @@ func evaluateCommand(env Env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			// The trainer only runs forward passes here; the optimizer is
-			// never stepped.
-			tr, err := train.NewTrainer(m, eng, train.NewSGD(0.01, 0, false), train.CategoricalCrossentropyLoss{}, c.Int("batch-size"))
+			// The data set's images arrive scaled by 1/255 (package data):
+			// the model must have been trained on that.
+			if want := model.ScaleBy(255); !reflect.DeepEqual(m.Preprocessing, want) {
+				return fmt.Errorf("%s expects inputs preprocessed as %+v, but %s's images are scaled by 1/255", c.String("model"), m.Preprocessing, info.name)
+			}
+			p, err := predict.New(m, eng, predict.Options{MaxBatch: c.Int("batch-size"), Workers: 1})
 			if err != nil {
 				return err
 			}
-			defer tr.Close()
-			loss, acc, pred, err := tr.EvaluateClasses(c.Context, sets.tst)
+			defer p.Close()
+			ev, err := train.Evaluate(c.Context, p, sets.tst, train.CategoricalCrossentropyLoss{}, true)
 			if err != nil {
 				return err
 			}
+			loss, acc, pred := ev.Loss, ev.Accuracy, ev.Classes
 			labels := labelsOf(sets.tst)
 			cm, err := metrics.ConfusionMatrix(labels, pred, sets.tst.Classes())
 			if err != nil {

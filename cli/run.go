@@ -55,6 +55,11 @@ func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dat
 		return nil, err
 	}
 	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
+	// What package data does to the images before the first layer, and
+	// what the outputs mean: recorded in the model file, so that evaluate,
+	// serve and embedding programs apply the same to raw pixels.
+	m.Preprocessing = model.ScaleBy(255)
+	m.Labels = sets.info.classNames(cfg.Classes)
 	opt, err := newOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum)
 	if err != nil {
 		return nil, err

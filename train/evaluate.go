@@ -5,10 +5,70 @@ import (
 	"fmt"
 
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/predict"
 )
 
+// Evaluation is what Evaluate measures over a data set.
+type Evaluation struct {
+	// Loss is the mean per-sample loss, Accuracy the fraction of samples
+	// whose arg-max output is their label.
+	Loss, Accuracy float64
+	// Samples is the number of samples evaluated.
+	Samples int
+	// Classes is the predicted (arg-max) class of every sample, in order,
+	// when asked for.
+	Classes []int
+}
+
+// Evaluate runs every sample of src through p and measures the mean loss
+// and accuracy, and the predicted classes when withClasses is set, from one
+// forward pass: what a classification report needs. It needs no optimizer
+// and no Trainer; Trainer.Evaluate uses it.
+func Evaluate(ctx context.Context, p *predict.Predictor, src data.Source, loss Loss, withClasses bool) (Evaluation, error) {
+	if loss == nil {
+		return Evaluation{}, fmt.Errorf("train: evaluate: nil loss")
+	}
+	if src == nil || src.Len() == 0 {
+		return Evaluation{}, fmt.Errorf("train: evaluation data is empty")
+	}
+	n, out := src.Len(), src.Classes()
+	ev := Evaluation{Samples: n}
+	if withClasses {
+		ev.Classes = make([]int, 0, n)
+	}
+	var perSample []float32
+	var lossSum float64
+	correct := 0
+	err := p.PredictSource(ctx, src, func(b predict.Batch) error {
+		if cap(perSample) < b.Rows {
+			perSample = make([]float32, b.Rows)
+		}
+		loss.PerSample(b.Targets, b.Outputs, b.Rows, out, perSample[:b.Rows])
+		for _, l := range perSample[:b.Rows] {
+			lossSum += float64(l)
+		}
+		for r, label := range b.Labels {
+			c := predict.Argmax(b.Outputs[r*out : (r+1)*out])
+			if c == label {
+				correct++
+			}
+			if withClasses {
+				ev.Classes = append(ev.Classes, c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Evaluation{}, fmt.Errorf("train: %w", err)
+	}
+	ev.Loss, ev.Accuracy = lossSum/float64(n), float64(correct)/float64(n)
+	return ev, nil
+}
+
 // Evaluate returns the mean loss and accuracy of the model over src, in
-// batches of the trainer's batch size, without changing the model.
+// batches of the trainer's batch size, without changing the model. It runs
+// on the trainer's Predictor (see predictor), on a snapshot of the
+// parameters as they are now.
 func (t *Trainer) Evaluate(ctx context.Context, src data.Source) (loss, accuracy float64, err error) {
 	loss, accuracy, _, err = t.evaluate(ctx, src, false)
 	return loss, accuracy, err
@@ -22,77 +82,74 @@ func (t *Trainer) EvaluateClasses(ctx context.Context, src data.Source) (loss, a
 }
 
 func (t *Trainer) evaluate(ctx context.Context, src data.Source, withClasses bool) (loss, accuracy float64, classes []int, err error) {
+	if err := t.enter(); err != nil {
+		return 0, 0, nil, err
+	}
+	defer t.leave()
+	return t.evaluateLocked(ctx, src, withClasses)
+}
+
+// evaluateLocked is evaluate for a caller that holds the trainer (Fit).
+func (t *Trainer) evaluateLocked(ctx context.Context, src data.Source, withClasses bool) (loss, accuracy float64, classes []int, err error) {
 	if err := t.check(src, "evaluation data"); err != nil {
 		return 0, 0, nil, err
 	}
-	n, out := src.Len(), t.model.Output()
-	if n == 0 {
-		return 0, 0, nil, fmt.Errorf("train: evaluation data is empty")
-	}
-	if withClasses {
-		classes = make([]int, 0, n)
-	}
-	var lossSum float64
-	correct := 0
-	err = t.batches(ctx, src, func(probs []float32, b int) {
-		t.loss.PerSample(t.y[:b*out], probs, b, out, t.perSample)
-		for _, l := range t.perSample[:b] {
-			lossSum += float64(l)
-		}
-		correct += countCorrect(probs, t.labels[:b], out)
-		if withClasses {
-			for r := 0; r < b; r++ {
-				classes = append(classes, argmax(probs[r*out:(r+1)*out]))
-			}
-		}
-	})
+	p, err := t.predictor()
 	if err != nil {
 		return 0, 0, nil, err
 	}
-	return lossSum / float64(n), float64(correct) / float64(n), classes, nil
+	ev, err := Evaluate(ctx, p, src, t.loss, withClasses)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	return ev.Loss, ev.Accuracy, ev.Classes, nil
 }
 
 // Predict returns the model's outputs for every sample of src, (Len, Output)
-// row-major, and the arg-max class of each.
+// row-major, and the arg-max class of each, from the trainer's Predictor.
 func (t *Trainer) Predict(ctx context.Context, src data.Source) (outputs []float32, classes []int, err error) {
+	if err := t.enter(); err != nil {
+		return nil, nil, err
+	}
+	defer t.leave()
 	if err := t.check(src, "prediction data"); err != nil {
+		return nil, nil, err
+	}
+	p, err := t.predictor()
+	if err != nil {
 		return nil, nil, err
 	}
 	out := t.model.Output()
 	outputs = make([]float32, 0, src.Len()*out)
 	classes = make([]int, 0, src.Len())
-	err = t.batches(ctx, src, func(probs []float32, b int) {
-		outputs = append(outputs, probs...)
-		for r := 0; r < b; r++ {
-			classes = append(classes, argmax(probs[r*out:(r+1)*out]))
+	err = p.PredictSource(ctx, src, func(b predict.Batch) error {
+		outputs = append(outputs, b.Outputs...)
+		for r := 0; r < b.Rows; r++ {
+			classes = append(classes, predict.Argmax(b.Outputs[r*out:(r+1)*out]))
 		}
+		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("train: %w", err)
 	}
 	return outputs, classes, nil
 }
 
-// batches runs the forward pass over src in order, batch by batch, handing
-// each batch's outputs to f. The batch's targets and labels are in t.y and
-// t.labels.
-func (t *Trainer) batches(ctx context.Context, src data.Source, f func(probs []float32, b int)) error {
-	n := src.Len()
-	for start := 0; start < n; start += t.batchSize {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("train: interrupted at sample %d of %d: %w", start, n, err)
-		}
-		b := min(t.batchSize, n-start)
-		idx := t.batchIdx[:b]
-		for i := range idx {
-			idx[i] = start + i
-		}
-		t.loadBatch(src, idx)
-		probs, err := t.model.Forward(t.ws, t.x, b)
+// predictor returns the trainer's Predictor serving the parameters as they
+// are now: made on first use (one workspace, batches of the trainer's batch
+// size, forward-only plans), then given a fresh snapshot (Swap: a copy of
+// the parameters, no new plans) at every call.
+func (t *Trainer) predictor() (*predict.Predictor, error) {
+	if t.pred == nil {
+		p, err := predict.New(t.model, t.eng, predict.Options{MaxBatch: t.batchSize, Workers: 1})
 		if err != nil {
-			return fmt.Errorf("train: %w", err)
+			return nil, fmt.Errorf("train: %w", err)
 		}
-		f(probs, b)
+		t.pred = p
+		return p, nil
 	}
-	return nil
+	if _, err := t.pred.Swap(t.model); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	return t.pred, nil
 }

@@ -30,6 +30,10 @@ type FitConfig struct {
 // returns the history. It stops between two steps when ctx is cancelled and
 // then returns the history so far together with an error wrapping ctx.Err().
 func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*History, error) {
+	if err := t.enter(); err != nil {
+		return nil, err
+	}
+	defer t.leave()
 	if err := t.check(src, "training data"); err != nil {
 		return nil, err
 	}
@@ -68,7 +72,7 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 		}
 		if cfg.Validation != nil {
 			start := time.Now()
-			logs.ValLoss, logs.ValAccuracy, err = t.Evaluate(ctx, cfg.Validation)
+			logs.ValLoss, logs.ValAccuracy, _, err = t.evaluateLocked(ctx, cfg.Validation, false)
 			if err != nil {
 				return h, fmt.Errorf("train: epoch %d: validation: %w", epoch, err)
 			}

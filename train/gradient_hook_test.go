@@ -1,6 +1,7 @@
 package train_test
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -210,4 +211,31 @@ func TestLossKindIsChosenByType(t *testing.T) {
 
 	_, err := train.NewTrainer(smallNet(t), gonum.New(), train.NewSGD(0.1, 0, false), train.SparseCategoricalCrossentropyLoss{}, 8)
 	assert.ErrorContains(t, err, "takes class indices")
+}
+
+// Two goroutines in one Trainer get ErrConcurrentUse, not wrong answers.
+func TestTrainerDetectsConcurrentUse(t *testing.T) {
+	src := smallSet(8, 5)
+	inside := make(chan struct{})
+	release := make(chan struct{})
+	hook := train.GradientHookFunc(func(*train.StepGradients) error {
+		close(inside)
+		<-release
+		return nil
+	})
+	tr := newSGDTrainer(t, smallNet(t), 8, train.WithGradientHooks(hook))
+	done := make(chan error)
+	go func() {
+		_, _, err := tr.TrainBatch(src, seq(0, 8))
+		done <- err
+	}()
+	<-inside
+	_, _, err := tr.Evaluate(context.Background(), src)
+	assert.ErrorIs(t, err, train.ErrConcurrentUse)
+	_, _, err = tr.TrainBatch(src, seq(0, 8))
+	assert.ErrorIs(t, err, train.ErrConcurrentUse)
+	close(release)
+	require.NoError(t, <-done)
+	_, _, err = tr.Evaluate(context.Background(), src)
+	assert.NoError(t, err, "free again")
 }

@@ -3,16 +3,20 @@ package train
 import (
 	"errors"
 	"fmt"
-	"math"
+	"sync/atomic"
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/predict"
 )
 
 // Trainer trains one model with one optimizer and loss on one engine.
 type Trainer struct {
 	model     *model.Sequential
+	eng       backend.Engine
+	pred      *predict.Predictor // for Evaluate and Predict, made on first use
+	busy      atomic.Bool        // set while a method runs: detects use from two goroutines
 	opt       Optimizer
 	loss      Loss
 	batchSize int
@@ -30,7 +34,6 @@ type Trainer struct {
 	perSample []float32 // per-sample losses of the batch
 	grad      []float32 // ∂L/∂output or ∂L/∂logits, (batchSize, out)
 	idx       []int     // sample order of the current epoch
-	batchIdx  []int     // scratch for Evaluate/Predict
 }
 
 // TrainerOption configures a Trainer (see NewTrainer).
@@ -82,13 +85,12 @@ func NewTrainer(m *model.Sequential, e backend.Engine, opt Optimizer, loss Loss,
 	out := m.Output()
 	layers := m.Layers()
 	t := &Trainer{
-		model: m, opt: opt, loss: loss, batchSize: batchSize, ws: ws,
+		model: m, eng: e, opt: opt, loss: loss, batchSize: batchSize, ws: ws,
 		x:         make([]float32, batchSize*m.Input()),
 		y:         make([]float32, batchSize*out),
 		labels:    make([]int, batchSize),
 		perSample: make([]float32, batchSize),
 		grad:      make([]float32, batchSize*out),
-		batchIdx:  make([]int, batchSize),
 	}
 	if f, ok := loss.(SoftmaxFusedLoss); ok && layers[len(layers)-1].Activation == model.Softmax {
 		t.fused = f
@@ -106,7 +108,33 @@ func NewTrainer(m *model.Sequential, e backend.Engine, opt Optimizer, loss Loss,
 // Close releases what the trainer holds outside Go's heap: the native plans
 // of engines that fuse layers (oneDNN). The trainer must not be used
 // afterwards. Long-lived processes must call it; a CLI run may let exit do it.
-func (t *Trainer) Close() error { return t.ws.Close() }
+func (t *Trainer) Close() error {
+	var err error
+	if t.pred != nil {
+		err = t.pred.Close()
+		t.pred = nil
+	}
+	if e := t.ws.Close(); err == nil {
+		err = e
+	}
+	return err
+}
+
+// ErrConcurrentUse is returned when a Trainer method is called while
+// another goroutine is inside one: a Trainer serves one goroutine at a time
+// (its buffers are shared by every step). Predict from other goroutines with
+// a predict.Predictor instead.
+var ErrConcurrentUse = errors.New("train: Trainer used from two goroutines at once (it serves one at a time; use a predict.Predictor for concurrent predictions)")
+
+// enter marks the trainer busy; leave clears it.
+func (t *Trainer) enter() error {
+	if !t.busy.CompareAndSwap(false, true) {
+		return ErrConcurrentUse
+	}
+	return nil
+}
+
+func (t *Trainer) leave() { t.busy.Store(false) }
 
 // Model returns the model being trained.
 func (t *Trainer) Model() *model.Sequential { return t.model }
@@ -212,6 +240,10 @@ func (t *Trainer) step(n int) (lossSum float64, correct int, err error) {
 // the caller to inspect or change before ApplyGradients. The gradient hooks
 // do not run (TrainBatch and Fit run them).
 func (t *Trainer) ComputeGradients(src data.Source, idx []int) (loss, accuracy float64, err error) {
+	if err := t.enter(); err != nil {
+		return 0, 0, err
+	}
+	defer t.leave()
 	if err := t.checkBatch(src, idx); err != nil {
 		return 0, 0, err
 	}
@@ -231,6 +263,10 @@ func (t *Trainer) Gradients() []float32 { return t.ws.Grads }
 // ApplyGradients updates the model's parameters with the optimizer from
 // Gradients(). It fails unless ComputeGradients ran since the last update.
 func (t *Trainer) ApplyGradients() error {
+	if err := t.enter(); err != nil {
+		return err
+	}
+	defer t.leave()
 	if t.last == 0 {
 		return errors.New("train: ApplyGradients without ComputeGradients")
 	}
@@ -243,6 +279,10 @@ func (t *Trainer) ApplyGradients() error {
 // mean loss and accuracy before the update, as Keras reports them. Once warm
 // it allocates nothing.
 func (t *Trainer) TrainBatch(src data.Source, idx []int) (loss, accuracy float64, err error) {
+	if err := t.enter(); err != nil {
+		return 0, 0, err
+	}
+	defer t.leave()
 	if err := t.checkBatch(src, idx); err != nil {
 		return 0, 0, err
 	}
@@ -282,19 +322,9 @@ func (t *Trainer) loadBatch(src data.Source, idx []int) {
 func countCorrect(probs []float32, labels []int, classes int) int {
 	c := 0
 	for r, label := range labels {
-		if argmax(probs[r*classes:(r+1)*classes]) == label {
+		if predict.Argmax(probs[r*classes:(r+1)*classes]) == label {
 			c++
 		}
 	}
 	return c
-}
-
-func argmax(row []float32) int {
-	best := 0
-	for j, v := range row {
-		if v > row[best] || (math.IsNaN(float64(v)) && !math.IsNaN(float64(row[best]))) {
-			best = j
-		}
-	}
-	return best
 }
