@@ -86,7 +86,7 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if err != nil || act == model.Softmax {
 		return cfg, usagef("--activation: %q is not a hidden activation (want linear, sigmoid, tanh or relu)", cfg.Activation)
 	}
-	cfg.LR, cfg.Momentum = defaultLR(cfg.Optimizer), defaultMomentum(cfg.Optimizer)
+	cfg.LR, cfg.Momentum = train.DefaultLearningRate(cfg.Optimizer), train.DefaultMomentum(cfg.Optimizer)
 	if c.IsSet("lr") {
 		cfg.LR = c.Float64("lr")
 	}
