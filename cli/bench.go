@@ -40,7 +40,7 @@ func benchCommand(env Env) *ucli.Command {
 				return err
 			}
 			optName := c.String("optimizer")
-			if _, err := newOptimizer(optName, defaultLR(optName), defaultMomentum(optName)); err != nil {
+			if _, err := newOptimizer(optName, train.DefaultLearningRate(optName), train.DefaultMomentum(optName)); err != nil {
 				return err
 			}
 			trainSet, _, _, err := mnist(c.String("data"), 0.1)
@@ -61,7 +61,7 @@ func benchCommand(env Env) *ucli.Command {
 					return newModel(784, []int{128, 128}, model.Sigmoid, 10)
 				},
 				NewOptimizer: func() train.Optimizer {
-					o, _ := newOptimizer(optName, defaultLR(optName), defaultMomentum(optName))
+					o, _ := newOptimizer(optName, train.DefaultLearningRate(optName), train.DefaultMomentum(optName))
 					return o
 				},
 				BatchSize: c.Int("batch-size"), Seed: c.Uint64("seed"),

@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/descent-ml/descent/report"
+	"github.com/descent-ml/descent/train"
 )
 
 func compareCommand(env Env) *ucli.Command {
@@ -25,7 +26,7 @@ func compareCommand(env Env) *ucli.Command {
 		}
 	}
 	flags = append([]ucli.Flag{
-		&ucli.StringFlag{Name: "optimizers", Value: "sgd,momentum,rmsprop,adam", Usage: "optimizers, comma-separated (" + strings.Join(optimizerNames, ", ") + "): one fresh network each"},
+		&ucli.StringFlag{Name: "optimizers", Value: "sgd,momentum,rmsprop,adam", Usage: "optimizers, comma-separated (" + strings.Join(train.OptimizerNames(), ", ") + "): one fresh network each"},
 	}, flags...)
 	return &ucli.Command{
 		Name:  "compare",
@@ -48,8 +49,8 @@ func compareCommand(env Env) *ucli.Command {
 			var moms []float64
 			for i, name := range names {
 				name = strings.TrimSpace(name)
-				if !slices.Contains(optimizerNames, name) {
-					return usagef("--optimizers: unknown optimizer %q (want some of: %s)", name, strings.Join(optimizerNames, ", "))
+				if !slices.Contains(train.OptimizerNames(), name) {
+					return usagef("--optimizers: unknown optimizer %q (want some of: %s)", name, strings.Join(train.OptimizerNames(), ", "))
 				}
 				cfg, err := readNetConfigFor(c, name)
 				if err != nil {

@@ -237,6 +237,15 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 	return nil
 }
 
+// historyOf copies a training history into the report's form. It lives
+// here, not in package report, so that report never imports train.
+func historyOf(h *train.History) report.History {
+	return report.History{
+		Loss: slices.Clone(h.Loss), Accuracy: slices.Clone(h.Accuracy),
+		ValLoss: slices.Clone(h.ValLoss), ValAccuracy: slices.Clone(h.ValAccuracy),
+	}
+}
+
 // newRun packages a finished run for the report.
 func newRun(pr plannedRun, f *fitted, sets dataSets, labels []int) (*report.Run, error) {
 	cm, err := metrics.ConfusionMatrix(labels, f.pred, sets.tst.Classes())
@@ -249,7 +258,7 @@ func newRun(pr plannedRun, f *fitted, sets dataSets, labels []int) (*report.Run,
 	}
 	return &report.Run{
 		Name: pr.name, Dir: pr.dir,
-		History:      report.HistoryOf(f.history),
+		History:      historyOf(f.history),
 		EpochSeconds: report.Series(f.history.EpochSeconds),
 		Test:         report.Scores{Loss: report.Float(f.testLoss), Accuracy: report.Float(f.testAccuracy)},
 		Config:       cfg,

@@ -7,6 +7,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/descent-ml/descent/numpyfmt"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -88,7 +89,7 @@ func lossCommand(env Env) *ucli.Command {
 				fmt.Fprintln(env.Stdout, string(b))
 				return nil
 			}
-			fmt.Fprintf(env.Stdout, "losses: %s\nmean: %v\n", train.FormatNumpy(out), mean)
+			fmt.Fprintf(env.Stdout, "losses: %s\nmean: %v\n", numpyfmt.Format(out), mean)
 			return nil
 		},
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,40 +33,13 @@ type NetConfig struct {
 	Threads    int     `json:"threads"`
 }
 
-// optimizers the command line accepts; momentum and nesterov are SGD
-// configurations, as in the tutorial (SGD(momentum=0.9)).
-var optimizerNames = []string{"sgd", "momentum", "nesterov", "rmsprop", "adam"}
-
-// defaultLR is Keras 3's default learning rate of each optimizer.
-func defaultLR(opt string) float64 {
-	switch opt {
-	case "sgd", "momentum", "nesterov":
-		return 0.01
-	}
-	return 0.001
-}
-
-// defaultMomentum is 0.9 for the momentum variants of SGD, 0 otherwise.
-func defaultMomentum(opt string) float64 {
-	if opt == "momentum" || opt == "nesterov" {
-		return 0.9
-	}
-	return 0
-}
-
-// newOptimizer builds the named optimizer with Keras's other defaults.
+// newOptimizer builds the named optimizer (train.NewOptimizerByName); an
+// unknown name is a usage error.
 func newOptimizer(name string, lr, momentum float64) (train.Optimizer, error) {
-	switch name {
-	case "sgd", "momentum":
-		return train.NewSGD(lr, momentum, false), nil
-	case "nesterov":
-		return train.NewSGD(lr, momentum, true), nil
-	case "rmsprop":
-		return train.NewRMSprop(lr, 0.9, momentum, 1e-7, false), nil
-	case "adam":
-		return train.NewAdam(lr, 0.9, 0.999, 1e-7, false), nil
+	if !slices.Contains(train.OptimizerNames(), name) {
+		return nil, usagef("--optimizer: unknown optimizer %q (want one of: %s)", name, strings.Join(train.OptimizerNames(), ", "))
 	}
-	return nil, usagef("--optimizer: unknown optimizer %q (want one of: %s)", name, strings.Join(optimizerNames, ", "))
+	return train.NewOptimizerByName(name, lr, momentum)
 }
 
 // newModel builds input → hidden… (activation) → classes (softmax).

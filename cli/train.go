@@ -86,7 +86,7 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if err != nil || act == model.Softmax {
 		return cfg, usagef("--activation: %q is not a hidden activation (want linear, sigmoid, tanh or relu)", cfg.Activation)
 	}
-	cfg.LR, cfg.Momentum = defaultLR(cfg.Optimizer), defaultMomentum(cfg.Optimizer)
+	cfg.LR, cfg.Momentum = train.DefaultLearningRate(cfg.Optimizer), train.DefaultMomentum(cfg.Optimizer)
 	if c.IsSet("lr") {
 		cfg.LR = c.Float64("lr")
 	}
@@ -158,7 +158,7 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		return keepPartialHistory(c, cfg, f, err)
 	}
 	m, hist := f.model, f.history
-	res := runResult{History: report.HistoryOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
+	res := runResult{History: historyOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
 	res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
 	res.Report = sets.info.classificationReport(labelsOf(sets.tst), f.pred)
 	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", f.testLoss, f.testAccuracy, res.Report)
@@ -241,7 +241,7 @@ func keepPartialHistory(c *ucli.Context, cfg NetConfig, f *fitted, runErr error)
 	if path == "" || f == nil || f.history == nil || f.history.Epochs() == 0 {
 		return runErr
 	}
-	res := runResult{History: report.HistoryOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg}
+	res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg}
 	nan := report.Float(math.NaN()) // written as null: there is no test result
 	res.Test.Loss, res.Test.Accuracy = nan, nan
 	b, err := json.MarshalIndent(res, "", "  ")

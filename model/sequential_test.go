@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/descent-ml/descent/backend"
-	"github.com/descent-ml/descent/backend/backendtest"
 	"github.com/descent-ml/descent/backend/gonum"
 	"github.com/descent-ml/descent/model"
 )
@@ -152,7 +151,7 @@ func TestPlannerPathMatchesGemmPath(t *testing.T) {
 	planned := tutorialNet(t)
 	wsPlain, err := plain.NewWorkspace(gonum.New(), 16)
 	require.NoError(t, err)
-	wsPlanned, err := planned.NewWorkspace(backendtest.Planner(gonum.New()), 16)
+	wsPlanned, err := planned.NewWorkspace(model.GoPlanner(gonum.New()), 16)
 	require.NoError(t, err)
 	defer wsPlanned.Close()
 	rng := rand.New(rand.NewPCG(5, 5))

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/descent-ml/descent/train"
 )
 
 // File names inside an experiment folder and inside each run's subfolder.
@@ -100,21 +98,6 @@ type History struct {
 	Accuracy    Series `json:"accuracy"`
 	ValLoss     Series `json:"val_loss,omitempty"`
 	ValAccuracy Series `json:"val_accuracy,omitempty"`
-}
-
-// HistoryOf copies a training history.
-func HistoryOf(h *train.History) History {
-	return History{
-		Loss: Series(clone(h.Loss)), Accuracy: Series(clone(h.Accuracy)),
-		ValLoss: Series(clone(h.ValLoss)), ValAccuracy: Series(clone(h.ValAccuracy)),
-	}
-}
-
-func clone(x []float64) []float64 {
-	if x == nil {
-		return nil
-	}
-	return append([]float64(nil), x...)
 }
 
 // Epochs is the number of recorded epochs.

@@ -11,8 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/descent-ml/descent/train"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -75,13 +73,6 @@ func TestRunJSONKeys(t *testing.T) {
 	var h map[string][]float64
 	require.NoError(t, json.Unmarshal(m["history"], &h))
 	assert.Len(t, h["val_accuracy"], 5)
-
-	// And a train.History converts without sharing memory.
-	th := &train.History{Loss: []float64{1, 2}, Accuracy: []float64{0.5, 0.6}}
-	got := HistoryOf(th)
-	th.Loss[0] = 99
-	assert.Equal(t, Series{1, 2}, got.Loss)
-	assert.Nil(t, got.ValLoss)
 }
 
 func TestSeriesJSON(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/descent-ml/descent/numpyfmt"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -37,7 +38,7 @@ func ExampleCategoricalCrossentropy() {
 	}
 	mean := sum / batch
 
-	fmt.Println("losses:", train.FormatNumpy(losses))
+	fmt.Println("losses:", numpyfmt.Format(losses))
 	fmt.Println("mean:", strconv.FormatFloat(mean, 'g', -1, 64))
 	// Output:
 	// losses: [0.22314355 0.35667494 2.30258509 0.02020271]
@@ -54,7 +55,7 @@ func ExampleLossByName() {
 	yPred := []float32{0.5, 1, 0, 0}
 	out := make([]float32, 2)
 	loss.PerSample(yTrue, yPred, 2, 2, out)
-	fmt.Println(loss.Name(), train.FormatNumpy32(out))
+	fmt.Println(loss.Name(), numpyfmt.Format32(out))
 
 	_, err = train.LossByName("hinge")
 	fmt.Println(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/backend/backendtest"
+	"github.com/descent-ml/descent/model"
 )
 
 // refEngine is the float32 instantiation of the reference GEMM: it must pass.
@@ -53,9 +54,9 @@ func TestSuiteCatchesBrokenEngines(t *testing.T) {
 	}
 }
 
-func TestGoPlannerPasses(t *testing.T) { backendtest.RunDense(t, backendtest.Planner(refEngine{})) }
+func TestGoPlannerPasses(t *testing.T) { backendtest.RunDense(t, model.GoPlanner(refEngine{})) }
 
-// brokenPlanner wraps the Go planner with one classic mistake.
+// brokenPlanner wraps the Go reference planner (model.GoPlanner) with one classic mistake.
 type brokenPlanner struct {
 	backend.DensePlanner
 	mistake string
@@ -101,7 +102,7 @@ func (b brokenPlan) Backward(x, w, dz, dw, db, dx []float32) error {
 func TestDenseSuiteCatchesBrokenPlans(t *testing.T) {
 	for _, mistake := range []string{"no bias", "skip activation backward", "accumulate dW"} {
 		t.Run(mistake, func(t *testing.T) {
-			p := brokenPlanner{backendtest.Planner(refEngine{}), mistake}
+			p := brokenPlanner{model.GoPlanner(refEngine{}), mistake}
 			failed := 0
 			for i, c := range backendtest.DenseCases() {
 				if backendtest.CheckDense(p, c, uint64(i)) != nil {

@@ -1,14 +1,23 @@
-package train
+// Package numpyfmt prints float arrays the way NumPy's str() / print()
+// does, so that a number computed by descent can be compared digit for digit
+// with the same computation in Python (Keras, NumPy, PyTorch's .numpy()).
+// descent loss prints its losses with it, and the loss examples and tests of
+// package train check their values against NumPy's printed output.
+//
+// It is a package of its own because printing is not a training concept:
+// it imports nothing of descent, so any layer may use it. It is public, not
+// internal, because it was already exported (as train.FormatNumpy) and the
+// train examples that show it are meant to be copied. It covers 1-D arrays
+// with NumPy's default print options only.
+package numpyfmt
 
 import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/descent-ml/descent/backend"
 )
 
-// FormatNumpy formats a 1-D float64 array as NumPy's str() / print() does
+// Format formats a 1-D float64 array as NumPy's str() / print() does
 // with the default print options (precision 8, floatmode "maxprec",
 // suppress False, linewidth 75, threshold 1000, edgeitems 3), e.g.
 //
@@ -38,26 +47,26 @@ import (
 //
 // It covers what a loss vector needs; it is not a full arrayprint (no
 // multi-dimensional arrays, no print options).
-func FormatNumpy(xs []float64) string { return formatNumpy(xs, 64) }
+func Format(xs []float64) string { return format(xs, 64) }
 
-// FormatNumpy32 is [FormatNumpy] for a float32 array: each element gets the
+// Format32 is [Format] for a float32 array: each element gets the
 // shortest digits that round-trip it as a float32, as NumPy prints a float32
 // array (so float32(0.3) prints as "0.3", not as the "0.30000001" that
-// FormatNumpy would print for float64(float32(0.3))).
-func FormatNumpy32(xs []float32) string { return formatNumpy(xs, 32) }
+// Format would print for float64(float32(0.3))).
+func Format32(xs []float32) string { return format(xs, 32) }
 
-// numpyFloat is the formatted form of one finite element: its integer part
+// element is the formatted form of one finite element: its integer part
 // (with sign), its fractional digits and, in scientific notation, its
 // exponent's sign and digits.
-type numpyFloat struct {
+type element struct {
 	intPart, frac string
 	expSign       byte
 	exp           string
 }
 
-// formatNumpy formats xs, whose elements are floats of the given bit size
+// format formats xs, whose elements are floats of the given bit size
 // (32 or 64: the shortest digits are those that round-trip at that size).
-func formatNumpy[T backend.Float](xs []T, bits int) string {
+func format[T ~float32 | ~float64](xs []T, bits int) string {
 	const (
 		precision = 8
 		lineWidth = 75
@@ -102,7 +111,7 @@ func formatNumpy[T backend.Float](xs []T, bits int) string {
 	sci := anyNonZero && (maxAbs >= 1e8 || minAbs < 1e-4 || maxAbs/minAbs > 1000)
 
 	// Format each finite element with at most `precision` fractional digits.
-	parts := make([]numpyFloat, len(shown))
+	parts := make([]element, len(shown))
 	padLeft, padRight, expDigits, anyFinite := 0, 0, 0, false
 	for i, x := range shown {
 		v := float64(x)
@@ -110,10 +119,10 @@ func formatNumpy[T backend.Float](xs []T, bits int) string {
 			continue
 		}
 		anyFinite = true
-		var f numpyFloat
+		var f element
 		if sci {
 			s := strconv.FormatFloat(v, 'e', -1, bits)
-			if mant, _, _ := strings.Cut(s, "e"); numpyFracLen(mant) > precision {
+			if mant, _, _ := strings.Cut(s, "e"); fracLen(mant) > precision {
 				s = strconv.FormatFloat(v, 'e', precision, bits)
 			}
 			mant, exp, _ := strings.Cut(s, "e")
@@ -126,7 +135,7 @@ func formatNumpy[T backend.Float](xs []T, bits int) string {
 			expDigits = max(expDigits, len(f.exp), 2)
 		} else {
 			s := strconv.FormatFloat(v, 'f', -1, bits)
-			if numpyFracLen(s) > precision {
+			if fracLen(s) > precision {
 				s = strconv.FormatFloat(v, 'f', precision, bits)
 			}
 			f.intPart, f.frac, _ = strings.Cut(s, ".")
@@ -219,8 +228,8 @@ func formatNumpy[T backend.Float](xs []T, bits int) string {
 	return "[" + s.String()[len(indent):] + "]"
 }
 
-// numpyFracLen is the number of digits after the point in a decimal string.
-func numpyFracLen(s string) int {
+// fracLen is the number of digits after the point in a decimal string.
+func fracLen(s string) int {
 	if _, frac, ok := strings.Cut(s, "."); ok {
 		return len(frac)
 	}
