@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/descent-ml/descent/backend/backendtest"
 	"github.com/descent-ml/descent/backend/gonum"
 	"github.com/descent-ml/descent/model"
 )
@@ -36,7 +35,7 @@ func TestInferenceWorkspace(t *testing.T) {
 	assert.NoError(t, err)
 	assert.ErrorContains(t, m.Backward(plain, want, model.GradLogits), "inference workspace")
 
-	planned, err := m.NewInferenceWorkspace(backendtest.Planner(gonum.New()), 8, []int{8, 4, 8})
+	planned, err := m.NewInferenceWorkspace(model.GoPlanner(gonum.New()), 8, []int{8, 4, 8})
 	require.NoError(t, err)
 	defer planned.Close()
 	assert.Equal(t, []int{4, 8}, planned.PlannedBatches())
@@ -48,6 +47,6 @@ func TestInferenceWorkspace(t *testing.T) {
 
 	_, err = m.NewInferenceWorkspace(gonum.New(), 0, nil)
 	assert.Error(t, err)
-	_, err = m.NewInferenceWorkspace(backendtest.Planner(gonum.New()), 8, []int{9})
+	_, err = m.NewInferenceWorkspace(model.GoPlanner(gonum.New()), 8, []int{9})
 	assert.ErrorContains(t, err, "planned batch size 9 outside 1..8")
 }

@@ -114,7 +114,7 @@ func TestCheckCatchesUpwardImports(t *testing.T) {
 		"backend/backendtest/planner.go:5: backend/backendtest imports model: an import that runs up, from layer backend (rank 3) to layer model (rank 4)",
 		"data/x.go:3: data imports metrics: layers data and metrics are siblings (rank 1) and may not import each other",
 		"package newpkg is in no layer: add it to layers in internal/layering/layers.go",
-		"report/experiment.go:15: report imports train: an import that runs up, from layer report (rank 1) to layer train (rank 5)",
+		"report/experiment.go:15: report imports train: an import that runs up, from layer report (rank 1) to layer train (rank 6)",
 	}, got)
 }
 

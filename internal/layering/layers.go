@@ -15,12 +15,13 @@
 //	3  backend      backend/...: the Engine interface, the engines, the
 //	                registry and the conformance suites
 //	4  model        the network: layers, activations, Workspace
-//	5  train        losses, optimizers, the training loop
-//	   predict      inference over a trained model
-//	6  bench        the epoch timer
-//	   serve        a server over predict
-//	7  cli          the urfave/cli application
-//	8  commands     cli/descent, scripts/..., examples/...: main packages
+//	5  predict      inference over snapshots of a trained model
+//	6  train        losses, optimizers, the training loop (evaluation runs
+//	                on a Predictor)
+//	7  bench        the epoch timer and the prediction benchmark
+//	   serve        the model server
+//	8  cli          the urfave/cli application
+//	9  commands     cli/descent, scripts/..., examples/...: main packages
 //
 // Only non-test files are checked (tests may import upward to compare with
 // the layer above), but all of them, whatever their build constraints: the
@@ -52,12 +53,12 @@ var layers = []layer{
 	{2, "bindings", []string{"bindings/..."}},
 	{3, "backend", []string{"backend/..."}},
 	{4, "model", []string{"model/..."}},
-	{5, "train", []string{"train/..."}},
 	{5, "predict", []string{"predict/..."}},
-	{6, "bench", []string{"bench/..."}},
-	{6, "serve", []string{"serve/..."}},
-	{7, "cli", []string{"cli"}},
-	{8, "commands", []string{"cli/descent", "scripts/...", "examples/..."}},
+	{6, "train", []string{"train/..."}},
+	{7, "bench", []string{"bench/..."}},
+	{7, "serve", []string{"serve/..."}},
+	{8, "cli", []string{"cli"}},
+	{9, "commands", []string{"cli/descent", "scripts/...", "examples/..."}},
 }
 
 // layerOf returns the layer of the package at rel (a path relative to the
