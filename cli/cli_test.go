@@ -201,3 +201,19 @@ func TestInterruptedRunKeepsHistory(t *testing.T) {
 	assert.Len(t, h.History["val_accuracy"], 2)
 	assert.Nil(t, h.Test["accuracy"], "no test result for an interrupted run")
 }
+
+// descent bench predict runs end to end on the pure-Go backend without the
+// PyTorch peer and prints the table's header and one row per configuration.
+func TestBenchPredict(t *testing.T) {
+	status, out, errOut := run(t, "bench", "predict", "--backends", "gonum", "--goroutines", "1,2", "--batch", "1",
+		"--rounds", "1", "--seconds", "0.01", "--torch=false")
+	require.Equal(t, cli.ExitOK, status, errOut)
+	assert.Contains(t, out, "# descent bench predict, ")
+	assert.Contains(t, out, "# PyTorch peer not run (--torch=false)")
+	assert.Contains(t, out, "| system | goroutines | batch | samples/s | × one goroutine | × PyTorch (1 thread, same batch) | p50 ms | p99 ms |")
+	assert.Contains(t, out, "| gonum (")
+	assert.Equal(t, 2, strings.Count(out, "| gonum ("), out)
+
+	status, _, errOut = run(t, "bench", "predict", "--threads", "dnnl=zero")
+	assert.Equal(t, cli.ExitUsage, status, errOut)
+}
