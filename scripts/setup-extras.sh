@@ -5,20 +5,23 @@
 #                   (TestReportInChromium; required when CI is set)
 #   fashion-mnist   Debian's dataset-fashion-mnist, for --dataset fashion-mnist
 #                   (files in /usr/share/datasets/fashion-mnist)
-# Usage: scripts/setup-extras.sh [chromium] [fashion-mnist]   (no argument: both)
+#   torch           Debian's python3-torch (PyTorch 1.13), the peer of
+#                   descent bench predict (scripts/peers/torch_predict.py)
+# Usage: scripts/setup-extras.sh [chromium] [fashion-mnist] [torch]   (no argument: all)
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 
 say() { echo "setup-extras: $*" >&2; }
 
 want=("$@")
-((${#want[@]})) || want=(chromium fashion-mnist)
+((${#want[@]})) || want=(chromium fashion-mnist torch)
 pkgs=()
 for w in "${want[@]}"; do
   case "$w" in
     chromium) pkgs+=(chromium fonts-liberation) ;;
     fashion-mnist) pkgs+=(dataset-fashion-mnist) ;;
-    *) say "unknown extra '$w' (want chromium or fashion-mnist)"; exit 2 ;;
+    torch) pkgs+=(python3-torch) ;;
+    *) say "unknown extra '$w' (want chromium, fashion-mnist or torch)"; exit 2 ;;
   esac
 done
 

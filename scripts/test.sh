@@ -6,9 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-# The browser test of report.html needs Chromium, and the Fashion-MNIST tests
-# Debian's dataset-fashion-mnist: the test command installs both.
-scripts/setup-extras.sh chromium fashion-mnist
+# The browser test of report.html needs Chromium, the Fashion-MNIST tests
+# Debian's dataset-fashion-mnist and the PyTorch peer's protocol test
+# python3-torch: the test command installs all three, and makes the peer's
+# test fail rather than skip when torch cannot be run.
+scripts/setup-extras.sh chromium fashion-mnist torch
+export DESCENT_REQUIRE_TORCH=1
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
