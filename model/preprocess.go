@@ -90,10 +90,7 @@ func (p Preprocessing) Apply(dst, raw []float32, rows, features int) {
 		return xs[j]
 	}
 	if len(p.Shift) <= 1 && len(p.Divisor) <= 1 { // the common case: one constant
-		s, d := at(p.Shift, 0, 0), at(p.Divisor, 0, 1)
-		for i, x := range raw {
-			dst[i] = (x - s) / d
-		}
+		affine(dst, raw, at(p.Shift, 0, 0), at(p.Divisor, 0, 1))
 		return
 	}
 	for r := 0; r < rows; r++ {
@@ -106,4 +103,12 @@ func (p Preprocessing) Apply(dst, raw []float32, rows, features int) {
 
 func (p Preprocessing) clone() Preprocessing {
 	return Preprocessing{Kind: p.Kind, Shift: append([]float32(nil), p.Shift...), Divisor: append([]float32(nil), p.Divisor...)}
+}
+
+// affineScalar is the reference loop of affine: dst[i] = (src[i] − s)/d.
+func affineScalar(dst, src []float32, s, d float32) {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		dst[i] = (x - s) / d
+	}
 }

@@ -56,3 +56,38 @@ func TestPreprocessingApply(t *testing.T) {
 	assert.ErrorContains(t, model.Preprocessing{Divisor: []float32{0}}.Validate(3), "divisor[0] is 0")
 	assert.ErrorContains(t, model.Preprocessing{Shift: []float32{float32(math.Inf(1))}}.Validate(3), "shift[0] is +Inf")
 }
+
+// The vector kernel of the constant case gives the scalar loop's bits, for
+// every length around the 8-lane blocks and for awkward values.
+func TestPreprocessingKernelIsBitIdentical(t *testing.T) {
+	vals := []float32{0, 1, 254, 255, 3.5, -7, 1e-30, 3e38, float32(math.NaN()), float32(math.Inf(-1)), 0.1, 97}
+	for _, p := range []model.Preprocessing{model.ScaleBy(255), {Kind: "minmax", Shift: []float32{0.3}, Divisor: []float32{7}}} {
+		for n := 0; n <= 33; n++ {
+			raw := make([]float32, n)
+			for i := range raw {
+				raw[i] = vals[i%len(vals)] * float32(1+i%3)
+			}
+			got := make([]float32, n)
+			p.Apply(got, raw, 1, n)
+			for i, x := range raw {
+				want := (x - p.Shift[0]) / p.Divisor[0]
+				if math.Float32bits(got[i]) != math.Float32bits(want) && !(want != want && got[i] != got[i]) {
+					t.Fatalf("%s n=%d: [%d] = %v, scalar %v", p.Kind, n, i, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkPreprocessingScale(b *testing.B) {
+	raw := make([]float32, 256*784)
+	for i := range raw {
+		raw[i] = float32(i % 256)
+	}
+	dst := make([]float32, len(raw))
+	p := model.ScaleBy(255)
+	b.SetBytes(int64(4 * len(raw)))
+	for b.Loop() {
+		p.Apply(dst, raw, 256, 784)
+	}
+}
