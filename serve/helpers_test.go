@@ -164,18 +164,31 @@ func do(t *testing.T, method, url, body string) answer {
 
 func doCtx(t *testing.T, ctx context.Context, method, url, body string) answer {
 	t.Helper()
+	a, err := tryDo(ctx, method, url, body)
+	require.NoError(t, err)
+	return a
+}
+
+// tryDo is do for goroutines other than the test's: it returns the error.
+func tryDo(ctx context.Context, method, url, body string) (answer, error) {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, r)
-	require.NoError(t, err)
+	if err != nil {
+		return answer{}, err
+	}
 	resp, err := testClient.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		return answer{}, err
+	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return answer{resp.StatusCode, resp.Header, string(b)}
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{resp.StatusCode, resp.Header, string(b)}, nil
 }
 
 // predictions parses a 200 predict answer.
