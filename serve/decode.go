@@ -171,7 +171,7 @@ func decodeInstances(dec *json.Decoder, features int) ([]float32, int, error) {
 			}
 			f, err := strconv.ParseFloat(string(n), 32)
 			if math.IsInf(f, 0) || math.IsNaN(f) {
-				return nil, 0, badInput("instances[%d][%d]: %s is outside the float32 range (±%g)", rows, j, n, math.MaxFloat32)
+				return nil, 0, badInput("instances[%d][%d]: %s is outside the float32 range (±3.4028235e+38)", rows, j, n)
 			}
 			if err != nil && !errors.Is(err, strconv.ErrRange) { // ErrRange with a finite value is underflow to 0
 				return nil, 0, badInput("instances[%d][%d]: %v", rows, j, err)

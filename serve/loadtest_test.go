@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,12 +79,11 @@ func TestLoad(t *testing.T) {
 // TestLoadCountsFailures: the load tester notices wrong answers, 5xx and
 // malformed requests that were not refused.
 func TestLoadCountsFailures(t *testing.T) {
-	calls := 0
+	var calls atomic.Int64
 	// A "server" that answers everything with the same prediction, 200 on
 	// even calls and 500 on odd ones.
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls++
-		if calls%2 == 1 {
+		if calls.Add(1)%2 == 1 {
 			w.WriteHeader(500)
 			return
 		}
