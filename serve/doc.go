@@ -67,9 +67,12 @@
 //	     handler panicked (logged; the server keeps serving)
 //	503  the server is shutting down or closed
 //
-// The body is decoded token by token (encoding/json's Decoder with
-// UseNumber) straight into one []float32, so no tree of interface values is
-// built, and every number is parsed as a float32 so that overflow is caught.
+// The body, at most MaxBodyBytes, is read whole and scanned once by a strict
+// JSON parser (RFC 8259 grammar) that writes the numbers straight into one
+// []float32: no tree of interface values is built, short integers such as
+// pixel values skip strconv, and every other number is parsed as a float32
+// so that overflow is caught. A fuzz test checks that whatever it accepts,
+// encoding/json reads as the same instances.
 //
 // # Batching
 //

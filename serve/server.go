@@ -320,18 +320,19 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("model %q is not available (state %s)", s.opts.Name, st))
 		return
 	}
-	x, rows, err := decodeRequest(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), s.in)
+	body, err := readBody(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), r.ContentLength, s.opts.MaxBodyBytes)
 	if err != nil {
 		var mbe *http.MaxBytesError
-		var ie *inputError
-		switch {
-		case errors.As(err, &mbe):
+		if errors.As(err, &mbe) {
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit))
-		case errors.As(err, &ie):
-			writeError(w, http.StatusBadRequest, ie.msg)
-		default:
-			writeError(w, http.StatusBadRequest, "reading request body: "+err.Error())
+		} else {
+			writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
 		}
+		return
+	}
+	x, rows, err := decodeRequest(body, s.in)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	probs := make([]float32, rows*s.out)
