@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -157,4 +158,82 @@ func TestMetrics(t *testing.T) {
 	// Scrapes are not counted as requests.
 	m = do(t, "GET", ts.URL+"/metrics", "")
 	assert.Contains(t, m.body, `descent_serve_request_duration_seconds_count 8`+"\n")
+}
+
+// TestCloseWhileBusy: Close while requests queue behind a slow batch answers
+// every one of them, 200 or 503, and returns.
+func TestCloseWhileBusy(t *testing.T) {
+	model := newLinear(features, classes)
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var once sync.Once
+	model.setHook(func([]float32, int) error {
+		once.Do(func() {
+			entered <- struct{}{}
+			<-release
+		})
+		return nil
+	})
+	srv, ts := newTestServer(t, model, serve.Options{BatchWindow: -1, MaxBatch: 1})
+	url := ts.URL + "/v1/models/default:predict"
+	const n = 12
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		a, err := tryDo(context.Background(), http.MethodPost, url, predictBody(instance(0, features)))
+		if err == nil {
+			codes[0] = a.code
+		}
+	})
+	<-entered
+	for i := 1; i < n; i++ {
+		wg.Go(func() {
+			a, err := tryDo(context.Background(), http.MethodPost, url, predictBody(instance(i, features)))
+			if err == nil {
+				codes[i] = a.code
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond) // let them queue
+	closed := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(closed)
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	wg.Wait()
+	assert.Equal(t, 200, codes[0])
+	for i, c := range codes {
+		assert.Contains(t, []int{200, 503}, c, "request %d", i)
+	}
+	t.Logf("codes after Close: %v", codes)
+}
+
+// TestMetricsElsewhere: with a Registerer that cannot be gathered, the
+// server registers its metrics there and does not serve /metrics.
+func TestMetricsElsewhere(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	_, ts := newTestServer(t, newLinear(features, classes), serve.Options{Registerer: prometheus.WrapRegistererWithPrefix("", reg)})
+	require.Equal(t, 200, do(t, "POST", ts.URL+"/v1/models/default:predict", predictBody(instance(0, features))).code)
+	assert.Equal(t, 404, do(t, "GET", ts.URL+"/metrics", "").code)
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	var found bool
+	for _, f := range families {
+		if f.GetName() == "descent_serve_requests_total" {
+			got := map[string]float64{}
+			for _, m := range f.GetMetric() {
+				got[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+			assert.Equal(t, map[string]float64{"200": 1, "404": 1}, got) // the predict, then /metrics
+			found = true
+		}
+	}
+	assert.True(t, found)
 }
