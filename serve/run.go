@@ -39,8 +39,9 @@ type Hooks struct {
 	Ready func(addr net.Addr)
 	// Reload is called on SIGHUP, from the serving loop, while the server
 	// keeps answering with the old model; it should swap the model behind
-	// the Predictor atomically. An error is logged and the old model keeps
-	// serving. Nil: SIGHUP is logged and ignored.
+	// the Predictor atomically. An error (or panic) is logged and the old
+	// model keeps serving. Signals that arrive meanwhile wait for it to
+	// return. Nil: SIGHUP is logged and ignored.
 	Reload func() error
 	// Signals replaces signal.Notify(SIGINT, SIGTERM, SIGHUP) as the source
 	// of signals (tests inject them here). SIGHUP reloads; any other signal

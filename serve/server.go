@@ -72,7 +72,8 @@ type Options struct {
 	// also a prometheus.Gatherer (as *prometheus.Registry is).
 	Registerer prometheus.Registerer
 	// Version reports the model version for the status endpoint and for
-	// /versions/N URLs; it may change after a reload. Default: always 1.
+	// /versions/N URLs; it may change after a reload, and is called
+	// concurrently from request handlers. Default: always 1.
 	Version func() int64
 	// Logger receives panics, model errors, reloads and shutdown progress.
 	// Default slog.Default().
@@ -88,8 +89,10 @@ type State string
 const (
 	// StateAvailable: the model answers predictions (GET status → 200).
 	StateAvailable State = "AVAILABLE"
-	// StateUnloading: graceful shutdown has begun; in-flight requests
-	// finish, status answers 503.
+	// StateUnloading: graceful shutdown has begun. Status answers 503 so
+	// that load balancers stop sending; predict requests that still reach
+	// the handler (in flight, or on a connection that is being drained) are
+	// answered as usual.
 	StateUnloading State = "UNLOADING"
 	// StateEnd: the server is closed; predict and status answer 503.
 	StateEnd State = "END"
@@ -316,7 +319,7 @@ func (s *Server) status(w http.ResponseWriter, version int64) {
 const statusClientClosedRequest = 499
 
 func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
-	if st := s.State(); st != StateAvailable {
+	if st := s.State(); st == StateEnd {
 		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("model %q is not available (state %s)", s.opts.Name, st))
 		return
 	}
