@@ -306,8 +306,7 @@ func TestClosed(t *testing.T) {
 
 func TestCancelledRequestIsDropped(t *testing.T) {
 	model := newLinear(features, classes)
-	srv, ts := newTestServer(t, model, serve.Options{BatchWindow: 400 * time.Millisecond})
-	_ = srv
+	_, ts := newTestServer(t, model, serve.Options{BatchWindow: time.Second})
 	url := ts.URL + "/v1/models/default:predict"
 	ctx, cancel := context.WithCancel(context.Background())
 	gone := make(chan error, 1)
@@ -319,11 +318,13 @@ func TestCancelledRequestIsDropped(t *testing.T) {
 		}
 		gone <- err
 	}()
-	time.Sleep(100 * time.Millisecond) // the 3-row request is in the batch being gathered
+	time.Sleep(200 * time.Millisecond) // the 3-row request is in the batch being gathered
 	cancel()
 	require.Error(t, <-gone)
 	a := do(t, http.MethodPost, url, predictBody(instance(5, features)))
 	require.Equal(t, 200, a.code, a.body)
 	bitsEqual(t, [][]float32{model.want(instance(5, features))}, predictions(t, a.body))
 	assert.Equal(t, []int{1}, model.batchSizes(), "the cancelled request's rows were not predicted")
+	m := do(t, http.MethodGet, ts.URL+"/metrics", "")
+	assert.Contains(t, m.body, `descent_serve_requests_total{code="499"} 1`+"\n")
 }
