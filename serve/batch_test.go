@@ -152,6 +152,7 @@ func TestMetrics(t *testing.T) {
 		`descent_serve_predict_errors_total 0`,
 		`descent_serve_panics_total 0`,
 		"# TYPE descent_serve_request_duration_seconds histogram",
+		"# TYPE go_goroutines gauge",
 	} {
 		assert.Contains(t, m.body, line+"\n")
 	}

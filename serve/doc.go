@@ -105,7 +105,8 @@
 // # Metrics
 //
 // With no Options.Registerer the Server makes its own registry (never the
-// global one) and serves it at /metrics:
+// global one), with the standard go_* and process_* collectors, and serves
+// it at /metrics. Its own metrics are:
 //
 //	descent_serve_requests_total{code}          counter: answers by HTTP status (all paths but /metrics)
 //	descent_serve_request_duration_seconds      histogram: time to answer those requests

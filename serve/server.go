@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -67,8 +68,8 @@ type Options struct {
 	// of at most MaxBatch rows. Default DefaultMaxBatch (256).
 	MaxBatch int
 	// Registerer receives the server's metrics. If nil the server makes its
-	// own prometheus.NewRegistry (never the global one) and serves it at
-	// /metrics. If non-nil, /metrics is served only when the Registerer is
+	// own prometheus.NewRegistry (never the global one), adds the Go runtime
+	// and process collectors to it, and serves it at /metrics. If non-nil, /metrics is served only when the Registerer is
 	// also a prometheus.Gatherer (as *prometheus.Registry is).
 	Registerer prometheus.Registerer
 	// Version reports the model version for the status endpoint and for
@@ -155,7 +156,9 @@ func New(p Predictor, opts Options) (*Server, error) {
 	s := &Server{p: p, opts: opts, in: in, out: out, log: opts.Logger}
 	reg := opts.Registerer
 	if reg == nil {
-		reg = prometheus.NewRegistry()
+		own := prometheus.NewRegistry()
+		own.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg = own
 	}
 	m, err := newMetrics(reg, opts.MaxBatch)
 	if err != nil {
