@@ -231,5 +231,8 @@ func (b *batcher) predictOnce(x []float32, rows int, probs []float32, requests i
 			b.m.predictErrors.Inc()
 		}
 	}()
+	if in, out := b.p.Input(), b.p.Output(); in != b.in || out != b.out {
+		return fmt.Errorf("the model's shape changed from %d→%d to %d→%d while serving; a reload must keep it (restart the server for a new shape)", b.in, b.out, in, out)
+	}
 	return b.p.PredictInto(context.Background(), x, rows, probs)
 }

@@ -20,7 +20,9 @@ import (
 )
 
 // Predictor is what the server needs of a model. Implementations are safe
-// for concurrent use.
+// for concurrent use. Input and Output must not change while a Server uses
+// the Predictor: a reload may swap the weights behind it, not the shape (a
+// batch that finds the shape changed fails with 500).
 type Predictor interface {
 	// PredictInto runs rows samples of raw input features x (rows×Input(),
 	// row-major, the model's raw input units, e.g. 0–255 pixels) and writes

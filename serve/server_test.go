@@ -328,3 +328,23 @@ func TestCancelledRequestIsDropped(t *testing.T) {
 	m := do(t, http.MethodGet, ts.URL+"/metrics", "")
 	assert.Contains(t, m.body, `descent_serve_requests_total{code="499"} 1`+"\n")
 }
+
+// reshaping is a model whose output width changes under the server's feet.
+type reshaping struct {
+	*linear
+	out atomic.Int64
+}
+
+func (r *reshaping) Output() int { return int(r.out.Load()) }
+
+func TestShapeChange(t *testing.T) {
+	m := &reshaping{linear: newLinear(features, classes)}
+	m.out.Store(classes)
+	_, ts := newTestServer(t, m, serve.Options{})
+	url := ts.URL + "/v1/models/default:predict"
+	require.Equal(t, 200, do(t, http.MethodPost, url, predictBody(instance(0, features))).code)
+	m.out.Store(classes + 1)
+	a := do(t, http.MethodPost, url, predictBody(instance(0, features)))
+	require.Equal(t, 500, a.code, a.body)
+	assert.Contains(t, errorMessage(t, a.body), "shape changed from 4→3 to 4→4")
+}
