@@ -58,6 +58,7 @@ func NewApp(env Env) *ucli.App {
 			compareCommand(env),
 			reportCommand(env),
 			evaluateCommand(env),
+			serveCommand(env),
 		},
 		OnUsageError: func(c *ucli.Context, err error, isSubcommand bool) error {
 			return usageError{err.Error()}

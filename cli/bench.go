@@ -21,7 +21,7 @@ func benchCommand(env Env) *ucli.Command {
 		Usage: "time training epochs of the tutorial network on each backend, interleaved in one run",
 		Description: "Prints the median epoch seconds per backend, the ratio to the baseline and the\n" +
 			"per-epoch losses (which must agree between backends), as Markdown rows for bench/RESULTS.md.",
-		Subcommands: []*ucli.Command{benchPredictCommand(env)},
+		Subcommands: []*ucli.Command{benchPredictCommand(env), benchServeCommand(env)},
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "MNIST folder (default: located automatically)"},
 			&ucli.StringFlag{Name: "backends", Value: "dnnl,openblas,gonum", Usage: "backends to compare, comma-separated"},
