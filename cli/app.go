@@ -1,5 +1,6 @@
 // Package cli is the descent command-line application (urfave/cli v2):
-// descent train, sweep, compare, report, evaluate, loss, bench and bench predict.
+// descent train, sweep, compare, report, evaluate, serve, loss, bench, bench
+// predict and bench serve.
 //
 // Errors. A wrong flag or value is a usage error: one line on stderr and exit
 // status 2. A failure while running (unreadable data, cancelled run) is one

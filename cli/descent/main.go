@@ -6,8 +6,11 @@
 //	descent compare                    # SGD, momentum, RMSprop, Adam side by side
 //	descent report DIR                 # rebuild a run folder's report.html
 //	descent evaluate --model FILE      # classification report of a saved model
+//	descent serve --model FILE         # TensorFlow Serving's REST predict API on 127.0.0.1:8501
 //	descent loss --y-true '[[0,1]]' --y-pred '[[0.2,0.8]]'
 //	descent bench                      # epoch time per backend
+//	descent bench predict              # predictions/s per backend and goroutines, vs PyTorch
+//	descent bench serve                # loopback load test of the model server
 //
 // Run descent --help, or descent COMMAND --help, for every flag.
 package main
