@@ -83,6 +83,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -252,17 +253,25 @@ static int apply_threads(void) {
 #endif
 }
 
-const char *descent_dnnl_version(void) {
-    static char buf[160];
+/* The version string is written once (pthread_once), so that concurrent
+ * callers never write the buffer another is reading. */
+static char version[160];
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+static void make_version(void) {
     const dnnl_version_t *v = dnnl_version();
     const char *rt = v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP"
             : v->cpu_runtime == DNNL_RUNTIME_TBB        ? "TBB"
             : v->cpu_runtime == DNNL_RUNTIME_SEQ        ? "sequential"
                                                         : "other";
-    snprintf(buf, sizeof buf, "oneDNN v%d.%d.%d (CPU runtime %s, ISA %s)",
+    snprintf(version, sizeof version, "oneDNN v%d.%d.%d (CPU runtime %s, ISA %s)",
             v->major, v->minor, v->patch, rt,
             dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
-    return buf;
+}
+
+const char *descent_dnnl_version(void) {
+    pthread_once(&version_once, make_version);
+    return version;
 }
 
 /* ---- context ----------------------------------------------------------- */
