@@ -370,8 +370,14 @@ func (c *Context) newDense(batch, in, out int, act Activation, forwardOnly bool)
 // e.g. "fwd brg:avx512_core; act_bwd jit:avx512_core; ...".
 func (d *Dense) Impl() string { return d.impl }
 
+// String describes the plan: its shape, whether it is forward-only, and
+// its kernels.
 func (d *Dense) String() string {
-	return fmt.Sprintf("dnnl dense %dx%dx%d (%s)", d.batch, d.in, d.out, d.impl)
+	kind := ""
+	if d.forwardOnly {
+		kind = " forward-only"
+	}
+	return fmt.Sprintf("dnnl dense %dx%dx%d%s (%s)", d.batch, d.in, d.out, kind, d.impl)
 }
 
 // start locks the plan and checks that it is open and that each buffer
