@@ -5,6 +5,7 @@ package dnnl
 import (
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
@@ -37,8 +38,12 @@ func osThreads(t *testing.T) int {
 // own for the whole test, and runs each phase on them one goroutine after
 // the other (so that they never contend, which would make Go start threads
 // of its own). It returns the process's thread count before the first phase
-// and after each phase.
+// and after each phase. The garbage collector is off meanwhile: its mark
+// workers, scheduled while a locked thread sits in a long cgo call, would
+// make Go start threads that have nothing to do with OpenMP.
 func onLockedThreads(t *testing.T, k int, phases ...func(i int)) []int {
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	type job struct {
 		phase func(int)
 		done  chan struct{}
