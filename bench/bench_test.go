@@ -21,6 +21,11 @@ func engines(b *testing.B) []backend.Engine {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// New leaves OpenBLAS's pool as it is (all cores by default); the
+	// benchmarks measure the one thread --threads auto gives it.
+	if err := ob.SetThreads(1); err != nil {
+		b.Fatal(err)
+	}
 	dn, err := dnnl.New()
 	if err != nil {
 		b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/backend/registry"
 	"github.com/descent-ml/descent/bench"
 	dnnl "github.com/descent-ml/descent/bindings/dnnl"
@@ -49,7 +50,7 @@ func BenchmarkThreadSweep(b *testing.B) {
 				b.Skip(err)
 			}
 			res, err := bench.ThreadSweep(context.Background(), bench.ThreadSweepConfig{
-				Engine: e, Settings: settings, Apply: registry.SetThreads, Backoffs: dnnl.Backoffs,
+				Engine: e, Settings: settings, Apply: applyThreads, Backoffs: dnnl.Backoffs,
 				Train: src, Epochs: epochs, BatchSize: 128, Seed: 1,
 				NewModel: func() (*model.Sequential, error) {
 					return model.NewSequential(784, model.Dense(128, model.Sigmoid), model.Dense(128, model.Sigmoid), model.Dense(10, model.Softmax))
@@ -102,4 +103,20 @@ func sweepData(b *testing.B) (data.Source, string) {
 		}
 	}
 	return syntheticMNIST(54000), "random pixels (MNIST not found)"
+}
+
+// applyThreads is what descent's --threads does (cli's openBackend): the
+// native pools through registry.SetThreads, and GOMAXPROCS, which the
+// library leaves to the program, n (NumCPU for auto).
+func applyThreads(e backend.Engine, n int) (int, error) {
+	got, err := registry.SetThreads(e, n)
+	if err != nil {
+		return 0, err
+	}
+	procs := n
+	if n == 0 {
+		procs = runtime.NumCPU()
+	}
+	runtime.GOMAXPROCS(procs)
+	return got, nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -101,9 +102,10 @@ func parseThreads(s string) (int, error) {
 // GOMAXPROCS all N; auto gives the backend registry.AutoThreads (one thread
 // for dnnl and openblas, whose small GEMMs do not pay for a second core on
 // this class of 2-core machine, and where two pools fighting for two cores
-// is the cliff PyTorch falls off; NumCPU for gonum; see bench/RESULTS.md)
-// and the unused native pools one thread. It returns a notice to print when
-// auto fell back from a native backend.
+// is the cliff PyTorch falls off; NumCPU for gonum; see bench/RESULTS.md),
+// the unused native pools one thread and GOMAXPROCS Go's default, NumCPU.
+// GOMAXPROCS is set here, by the program, not by the library. It returns a
+// notice to print when auto fell back from a native backend.
 func openBackend(name string, threads int) (backend.Engine, string, error) {
 	e, notice, err := registry.Open(name)
 	if err != nil {
@@ -112,5 +114,10 @@ func openBackend(name string, threads int) (backend.Engine, string, error) {
 	if _, err := registry.SetThreads(e, threads); err != nil {
 		return nil, "", fmt.Errorf("--threads %d: %w", threads, err)
 	}
+	procs := threads
+	if threads == 0 {
+		procs = runtime.NumCPU()
+	}
+	runtime.GOMAXPROCS(procs)
 	return e, notice, nil
 }

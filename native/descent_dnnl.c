@@ -15,19 +15,58 @@
  *   bwd_weights  matmul  xᵀ (in,batch) · dz (batch,out) → dW (in,out)
  *   bwd_data     matmul  dz (batch,out) · Wᵀ (out,in) → dx (batch,in)
  *
- * and db = Σ_rows dz as a plain loop. Matmul rather than inner product
- * because it takes W in our (in, out) layout directly, and xᵀ and Wᵀ are the
- * same bytes described with transposed strides (format tag "ba"), so nothing
- * is reordered. On AVX-512 CPUs oneDNN 2.6 runs all three on its brgemm
- * kernels, while inner product with weights in "io" falls back to its
- * gemm-based implementation: as fast on the tutorial's 784→128 layer, up to
- * 2x slower on small ones (forward of 128→10: 10.4 vs 5.7 µs), about 2%
- * over a training step (native/bench/ip_vs_matmul.c, bench/RESULTS.md).
+ * and db = Σ_rows dz as a plain loop. A forward-only plan (for inference)
+ * has the first two only, the softmax made for dnnl_forward_inference.
+ *
+ * Matmul rather than inner product because it takes W in our (in, out)
+ * layout directly, and xᵀ and Wᵀ are the same bytes described with
+ * transposed strides (format tag "ba"), so nothing is reordered. On AVX-512
+ * CPUs oneDNN 2.6 runs all three on its brgemm kernels, while inner product
+ * with weights in "io" falls back to its gemm-based implementation: as fast
+ * on the tutorial's 784→128 layer, up to 2x slower on small ones (forward
+ * of 128→10: 10.4 vs 5.7 µs), about 2% over a training step
+ * (native/bench/ip_vs_matmul.c, bench/RESULTS.md).
  *
  * Memory objects are created once without a buffer (DNNL_MEMORY_NONE); each
- * call binds the caller's pointers with dnnl_memory_set_data_handle, executes
- * and waits for the stream, so nothing is allocated per call and no pointer
- * is kept after a call returns.
+ * call binds the caller's pointers with dnnl_memory_set_data_handle, executes,
+ * waits for the stream and sets every handle back to DNNL_MEMORY_NONE before
+ * returning, so nothing is allocated per call and no caller's pointer is
+ * left in a memory object after a call returns (the Go binding passes Go
+ * memory, which C must not keep).
+ *
+ * Concurrency. Different plans may run at the same time on different
+ * threads; one plan is used by one thread at a time. What makes that safe:
+ *
+ *   - Scratchpad. oneDNN's default scratchpad mode ("library") shares one
+ *     scratchpad between primitives unless the library was built with
+ *     DNNL_ENABLE_CONCURRENT_EXEC, and then "primitives can be created and
+ *     executed in parallel but cannot migrate between threads (each
+ *     primitive should be executed in the same thread it was created in)"
+ *     (oneDNN developer guide, dnnl_scratchpad_mode_t; the failure mode is
+ *     oneDNN issue #1385, a crash executing on another thread). Debian's
+ *     build does not say which it is, and a Go goroutine moves between OS
+ *     threads, so every primitive here is made with
+ *     dnnl_scratchpad_mode_user: each plan owns one scratchpad buffer, as
+ *     large as the largest its primitives ask for (dnnl_query_scratchpad_md),
+ *     and passes it as DNNL_ARG_SCRATCHPAD. The guide: user mode "is
+ *     thread-safe as long as the scratchpad buffers are not used
+ *     concurrently by two primitive executions", which a plan's one user at
+ *     a time guarantees; its primitives run one after the other, so they
+ *     share the buffer.
+ *   - Streams. Each plan has a stream of its own. A CPU stream in oneDNN
+ *     v2 is a thin execution context (oneDNN's maintainers, issue #779:
+ *     engines and streams "are cheap to create", a CPU engine can be shared
+ *     across threads), but the API documents no thread-safety for a stream
+ *     shared by concurrent executions, so none is shared. The engine is
+ *     shared by every plan of a context, which is what oneDNN supports.
+ *   - Lifetime. Primitives and memory objects keep their engine, so a plan
+ *     holds a reference to its context; the context (the engine) is freed
+ *     when the context and all its plans are destroyed, in any order.
+ *   - Errors. A plan keeps its last failure's message (descent_dense_error),
+ *     so a caller need not read the thread-local message on the same thread.
+ *
+ * The one process-wide piece of state calls write is the contention guard's
+ * debt (below), only from primitives run on an OpenMP team, atomics all.
  */
 /* -fno-math-errno, for GCC builds that cannot pass it: cgo rejects the flag
  * (it is not on cmd/go's list of allowed #cgo CFLAGS). Without it GCC 12
@@ -44,6 +83,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -83,8 +123,9 @@ static int fail(int status, const char *format, ...) {
 
 /* ---- threads ----------------------------------------------------------- */
 
-/* 0: not set, OpenMP's default applies. */
-static atomic_int threads_setting;
+/* The number of threads oneDNN runs with: 1 until set (a static initial
+ * value, so no call is needed to make the default hold). */
+static atomic_int threads_setting = 1;
 
 int descent_dnnl_set_threads(int n) {
     if (n < 1) return fail(DESCENT_EINVAL, "set threads: n = %d, want >= 1", n);
@@ -96,13 +137,7 @@ int descent_dnnl_set_threads(int n) {
 #endif
 }
 
-int descent_dnnl_threads(void) {
-    int n = atomic_load(&threads_setting);
-#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
-    if (n == 0) n = omp_get_max_threads();
-#endif
-    return n > 0 ? n : 1;
-}
+int descent_dnnl_threads(void) { return atomic_load(&threads_setting); }
 
 /* Which primitives get the team. A parallel region costs a fork and a
  * barrier (microseconds, and on a busy machine much more: see the guard
@@ -173,9 +208,21 @@ static void account(long long now, long long t, long long best) {
 /* set_omp sets the calling thread's OpenMP thread count. */
 static void set_omp(int n) {
 #if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
-    if (omp_get_max_threads() != n) omp_set_num_threads(n);
+    if (n > 0 && omp_get_max_threads() != n) omp_set_num_threads(n);
 #else
     (void)n;
+#endif
+}
+
+/* omp_saved is the calling thread's OpenMP thread count, which every entry
+ * point that changes it puts back (set_omp) before returning: the caller's
+ * thread may run other OpenMP code, and descent must not leave its setting
+ * there. */
+static int omp_saved(void) {
+#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
+    return omp_get_max_threads();
+#else
+    return 0;
 #endif
 }
 
@@ -199,32 +246,50 @@ static int apply_threads(void) {
 #if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
     int n = atomic_load(&threads_setting);
     if (n > 1 && (single_here || now_ns() < atomic_load(&single_until_ns))) n = 1;
-    if (n > 0) set_omp(n);
-    return omp_get_max_threads();
+    set_omp(n);
+    return n;
 #else
     return 1;
 #endif
 }
 
-const char *descent_dnnl_version(void) {
-    static char buf[160];
+/* The version string is written once (pthread_once), so that concurrent
+ * callers never write the buffer another is reading. */
+static char version[160];
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+static void make_version(void) {
     const dnnl_version_t *v = dnnl_version();
     const char *rt = v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP"
             : v->cpu_runtime == DNNL_RUNTIME_TBB        ? "TBB"
             : v->cpu_runtime == DNNL_RUNTIME_SEQ        ? "sequential"
                                                         : "other";
-    snprintf(buf, sizeof buf, "oneDNN v%d.%d.%d (CPU runtime %s, ISA %s)",
+    snprintf(version, sizeof version, "oneDNN v%d.%d.%d (CPU runtime %s, ISA %s)",
             v->major, v->minor, v->patch, rt,
             dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
-    return buf;
+}
+
+const char *descent_dnnl_version(void) {
+    pthread_once(&version_once, make_version);
+    return version;
 }
 
 /* ---- context ----------------------------------------------------------- */
 
+/* A context is the oneDNN engine every plan made on it shares. It is
+ * reference-counted: descent_ctx_create holds one reference and each plan
+ * another, so whichever of descent_ctx_destroy and the plans'
+ * descent_dense_destroy comes last frees the engine. */
 struct descent_ctx {
+    atomic_int refs;
     dnnl_engine_t engine;
-    dnnl_stream_t stream;
 };
+
+static void ctx_release(descent_ctx *c) {
+    if (atomic_fetch_sub(&c->refs, 1) != 1) return;
+    if (c->engine) dnnl_engine_destroy(c->engine);
+    free(c);
+}
 
 int descent_ctx_create(descent_ctx **ctx) {
     const char *what = "create context";
@@ -232,21 +297,17 @@ int descent_ctx_create(descent_ctx **ctx) {
     if (!ctx) return fail(DESCENT_EINVAL, "%s: NULL", what);
     descent_ctx *c = calloc(1, sizeof *c);
     if (!c) return fail(DESCENT_ENOMEM, "%s: out of memory", what);
-    apply_threads();
+    atomic_init(&c->refs, 1);
     CHECK(dnnl_engine_create(&c->engine, dnnl_cpu, 0));
-    CHECK(dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags));
     *ctx = c;
     return DESCENT_OK;
 out:
-    descent_ctx_destroy(c);
+    ctx_release(c);
     return st;
 }
 
 void descent_ctx_destroy(descent_ctx *c) {
-    if (!c) return;
-    if (c->stream) dnnl_stream_destroy(c->stream);
-    if (c->engine) dnnl_engine_destroy(c->engine);
-    free(c);
+    if (c) ctx_release(c);
 }
 
 /* ---- GEMM -------------------------------------------------------------- */
@@ -254,46 +315,65 @@ void descent_ctx_destroy(descent_ctx *c) {
 int descent_sgemm(int trans_a, int trans_b, long m, long n, long k,
         float alpha, const float *a, long lda, const float *b, long ldb,
         float beta, float *c, long ldc) {
+    int saved = omp_saved(), st = DESCENT_OK;
     apply_threads();
     if (m > 0 && n > 0 && k == 0 && c && ldc >= n) {
         /* oneDNN 2.6 returns early when k = 0 and leaves C unscaled; BLAS
          * computes C = beta·C (and C = 0 when beta = 0, even over NaN). */
         for (long i = 0; i < m; i++)
             for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
-        return DESCENT_OK;
+    } else {
+        dnnl_status_t s = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m,
+                n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        if (s != dnnl_success)
+            st = fail((int)s, "sgemm %c%c m=%ld n=%ld k=%ld lda=%ld ldb=%ld ldc=%ld: %s",
+                    trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, lda, ldb,
+                    ldc, dnnl_status2str(s));
     }
-    dnnl_status_t s = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m,
-            n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    if (s != dnnl_success)
-        return fail((int)s, "sgemm %c%c m=%ld n=%ld k=%ld lda=%ld ldb=%ld ldc=%ld: %s",
-                trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, lda, ldb,
-                ldc, dnnl_status2str(s));
-    return DESCENT_OK;
+    set_omp(saved);
+    return st;
 }
 
 /* ---- dense plans ------------------------------------------------------- */
 
-/* The plan's primitives, for per-primitive thread counts and timings. */
-enum slot { FWD, SOFTMAX_FWD, ACT_BWD, BWD_WEIGHTS, BWD_DATA };
+/* The plan's primitives, for per-primitive thread counts, timings and
+ * scratchpads. */
+enum slot { FWD, SOFTMAX_FWD, ACT_BWD, BWD_WEIGHTS, BWD_DATA, NSLOTS };
+
+/* The plan's memory objects: the caller's buffers, bound per call. */
+enum mem { M_X, M_XT, M_W, M_WT, M_B, M_Y, M_DZ, M_DW, M_DX, NMEMS };
 
 struct descent_dense {
-    descent_ctx *ctx;
+    descent_ctx *ctx;      /* a reference, dropped by descent_dense_destroy */
+    dnnl_stream_t stream;  /* the plan's own (see Concurrency above) */
     int batch, in, out, act;
-    int threads; /* the thread count the primitives were made for */
-    /* Contention guard: the best time of each primitive (enum slot) with
-     * best_threads > 1 threads, 0 until measured. */
+    int forward_only;      /* no backward primitives or memory objects */
+    int threads;           /* the thread count the primitives were made for */
+    /* Contention guard: the best time of each primitive with best_threads
+     * > 1 threads, 0 until measured. */
     int best_threads;
-    long long best_ns[5];
-    int nthr[5]; /* each primitive's thread count: threads or 1 */
-    char name[96]; /* "dense 128x784x128 sigmoid", for messages */
+    long long best_ns[NSLOTS];
+    int nthr[NSLOTS];      /* each primitive's thread count: threads or 1 */
+    /* A failed build leaves the primitives destroyed; the plan is broken
+     * from then on and every call fails with DESCENT_EBROKEN and this. */
+    int broken;
+    char broken_msg[512];
+    int fail_builds;       /* descent_dense_fail_next_builds (tests) */
+    char name[96];         /* "dense 128x784x128 sigmoid", for messages */
     char impl[320];
+    char error[512];       /* the message of the plan's last failure */
 
-    dnnl_primitive_t fwd, softmax_fwd, act_bwd, bwd_weights, bwd_data;
-    /* Memory objects without buffers, bound per call. */
-    dnnl_memory_t x, xt, w, wt, b, y, dz, dw, dx;
+    dnnl_primitive_t prim[NSLOTS];
+    dnnl_memory_t mem[NMEMS];  /* without buffers between calls */
+    /* User-mode scratchpad: one buffer for all primitives (they run one at
+     * a time), seen by each through a memory object of its own descriptor;
+     * NULL where a primitive needs none. */
+    void *pad_buf;
+    dnnl_memory_t pad[NSLOTS];
 };
 
 static const char *act_names[] = {"linear", "sigmoid", "tanh", "relu", "softmax"};
+static const char *slot_names[] = {"fwd", "softmax", "act_bwd", "bwd_weights", "bwd_data"};
 
 /* md2 describes a rows×cols float32 matrix: tag dnnl_ab is row-major,
  * dnnl_ba the transpose of a row-major cols×rows matrix (same bytes). */
@@ -302,17 +382,20 @@ static dnnl_status_t md2(dnnl_memory_desc_t *md, int rows, int cols, dnnl_format
     return dnnl_memory_desc_init_by_tag(md, 2, dims, dnnl_f32, tag);
 }
 
+/* release destroys what build made (the stream and context stay). */
 static void release(descent_dense *d) {
-    dnnl_primitive_t *prims[] = {&d->fwd, &d->softmax_fwd, &d->act_bwd, &d->bwd_weights, &d->bwd_data};
-    for (size_t i = 0; i < sizeof prims / sizeof *prims; i++) {
-        if (*prims[i]) dnnl_primitive_destroy(*prims[i]);
-        *prims[i] = NULL;
+    for (int i = 0; i < NSLOTS; i++) {
+        if (d->prim[i]) dnnl_primitive_destroy(d->prim[i]);
+        if (d->pad[i]) dnnl_memory_destroy(d->pad[i]);
+        d->prim[i] = NULL;
+        d->pad[i] = NULL;
     }
-    dnnl_memory_t *mems[] = {&d->x, &d->xt, &d->w, &d->wt, &d->b, &d->y, &d->dz, &d->dw, &d->dx};
-    for (size_t i = 0; i < sizeof mems / sizeof *mems; i++) {
-        if (*mems[i]) dnnl_memory_destroy(*mems[i]);
-        *mems[i] = NULL;
+    for (int i = 0; i < NMEMS; i++) {
+        if (d->mem[i]) dnnl_memory_destroy(d->mem[i]);
+        d->mem[i] = NULL;
     }
+    free(d->pad_buf);
+    d->pad_buf = NULL;
 }
 
 /* append_impl adds "label impl-name; " to d->impl. */
@@ -325,20 +408,23 @@ static void append_impl(descent_dense *d, const char *label, const_dnnl_primitiv
 
 /* make_primitive creates the primitive of a slot from an op descriptor, for
  * the plan's team if it does at least TEAM_MIN_FLOPS of work, else for one
- * thread, and records its implementation; *pd_out, when not NULL, receives
- * the primitive descriptor (the caller destroys it), else it is destroyed
- * here. */
-static dnnl_status_t make_primitive(descent_dense *d, enum slot slot, const char *label,
-        double flops, const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
-        const_dnnl_primitive_desc_t hint, dnnl_primitive_t *prim,
+ * thread, records its implementation and copies its scratchpad descriptor
+ * into pad_md[slot] (attr must ask for a user scratchpad); *pd_out, when not
+ * NULL, receives the primitive descriptor (the caller destroys it), else it
+ * is destroyed here. */
+static dnnl_status_t make_primitive(descent_dense *d, enum slot slot, double flops,
+        const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
+        const_dnnl_primitive_desc_t hint, dnnl_memory_desc_t *pad_md,
         dnnl_primitive_desc_t *pd_out) {
     d->nthr[slot] = flops >= TEAM_MIN_FLOPS ? d->threads : 1;
     set_omp(d->nthr[slot]); /* oneDNN sizes its work split at creation */
     dnnl_primitive_desc_t pd = NULL;
     dnnl_status_t s = dnnl_primitive_desc_create(&pd, desc, attr, d->ctx->engine, hint);
     if (s != dnnl_success) return s;
-    append_impl(d, label, pd);
-    s = dnnl_primitive_create(prim, pd);
+    append_impl(d, slot_names[slot], pd);
+    const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    if (md) pad_md[slot] = *md;
+    s = dnnl_primitive_create(&d->prim[slot], pd);
     if (pd_out && s == dnnl_success)
         *pd_out = pd;
     else
@@ -346,16 +432,40 @@ static dnnl_status_t make_primitive(descent_dense *d, enum slot slot, const char
     return s;
 }
 
-/* build creates the plan's primitives and memory objects for the current
- * thread count. */
+/* make_scratchpad allocates the plan's scratchpad, the largest any of its
+ * primitives asked for, and a memory object over it for each primitive that
+ * needs one. */
+static int make_scratchpad(descent_dense *d, const dnnl_memory_desc_t *pad_md) {
+    const char *what = d->name;
+    int st = DESCENT_OK;
+    size_t size = 0;
+    for (int i = 0; i < NSLOTS; i++) {
+        size_t s = dnnl_memory_desc_get_size(&pad_md[i]);
+        if (s > size) size = s;
+    }
+    if (size == 0) return DESCENT_OK;
+    /* 64-byte aligned, as oneDNN allocates its own. */
+    d->pad_buf = aligned_alloc(64, (size + 63) / 64 * 64);
+    if (!d->pad_buf) return fail(DESCENT_ENOMEM, "%s: scratchpad of %zu bytes: out of memory", what, size);
+    for (int i = 0; i < NSLOTS; i++)
+        if (dnnl_memory_desc_get_size(&pad_md[i]) > 0)
+            CHECK(dnnl_memory_create(&d->pad[i], &pad_md[i], d->ctx->engine, d->pad_buf));
+out:
+    return st;
+}
+
+/* build creates the plan's primitives, scratchpad and memory objects for
+ * the current thread count. On failure everything it made is released. */
 static int build(descent_dense *d) {
     const char *what = d->name;
     int st = DESCENT_OK;
     const int B = d->batch, I = d->in, O = d->out;
     const double gemm_flops = 2.0 * B * I * O; /* each of the three GEMMs */
-    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_attr_t attr = NULL, fwd_attr = NULL;
     dnnl_post_ops_t post_ops = NULL;
     dnnl_primitive_desc_t softmax_pd = NULL, eltwise_pd = NULL;
+    dnnl_memory_desc_t pad_md[NSLOTS];
+    memset(pad_md, 0, sizeof pad_md); /* a zero descriptor has size 0 */
 
     release(d);
     d->impl[0] = '\0';
@@ -363,6 +473,12 @@ static int build(descent_dense *d) {
     if (d->threads > 1 && d->threads != d->best_threads) {
         memset(d->best_ns, 0, sizeof d->best_ns);
         d->best_threads = d->threads;
+    }
+    if (d->fail_builds > 0) {
+        d->fail_builds--;
+        st = fail((int)dnnl_out_of_memory, "%s: build: injected failure (descent_dense_fail_next_builds): %s",
+                what, dnnl_status2str(dnnl_out_of_memory));
+        goto out;
     }
 
     dnnl_memory_desc_t x_md, xt_md, w_md, wt_md, b_md, y_md;
@@ -373,10 +489,19 @@ static int build(descent_dense *d) {
     CHECK(md2(&b_md, 1, O, dnnl_ab));  /* b  (1, out), broadcast over rows */
     CHECK(md2(&y_md, B, O, dnnl_ab));  /* y, dy, dz (batch, out) */
 
-    const dnnl_memory_desc_t *mds[] = {&x_md, &xt_md, &w_md, &wt_md, &b_md, &y_md, &y_md, &w_md, &x_md};
-    dnnl_memory_t *mems[] = {&d->x, &d->xt, &d->w, &d->wt, &d->b, &d->y, &d->dz, &d->dw, &d->dx};
-    for (size_t i = 0; i < sizeof mems / sizeof *mems; i++)
-        CHECK(dnnl_memory_create(mems[i], mds[i], d->ctx->engine, DNNL_MEMORY_NONE));
+    const dnnl_memory_desc_t *mds[NMEMS] = {
+        [M_X] = &x_md, [M_XT] = &xt_md, [M_W] = &w_md, [M_WT] = &wt_md, [M_B] = &b_md,
+        [M_Y] = &y_md, [M_DZ] = &y_md, [M_DW] = &w_md, [M_DX] = &x_md};
+    const int n_mems = d->forward_only ? M_Y + 1 : NMEMS;
+    for (int i = 0; i < n_mems; i++) {
+        if (d->forward_only && (i == M_XT || i == M_WT)) continue;
+        CHECK(dnnl_memory_create(&d->mem[i], mds[i], d->ctx->engine, DNNL_MEMORY_NONE));
+    }
+
+    /* Every primitive gets a user-mode scratchpad (see Concurrency above). */
+    CHECK(dnnl_primitive_attr_create(&attr));
+    CHECK(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
+    CHECK(dnnl_primitive_attr_clone(&fwd_attr, attr));
 
     /* Forward: matmul + bias + activation post-op. */
     dnnl_alg_kind_t fwd_alg = dnnl_alg_kind_undef, bwd_alg = dnnl_alg_kind_undef;
@@ -385,79 +510,108 @@ static int build(descent_dense *d) {
     case DESCENT_TANH: fwd_alg = dnnl_eltwise_tanh; bwd_alg = dnnl_eltwise_tanh_use_dst_for_bwd; break;
     case DESCENT_RELU: fwd_alg = dnnl_eltwise_relu; bwd_alg = dnnl_eltwise_relu_use_dst_for_bwd; break;
     }
-    CHECK(dnnl_primitive_attr_create(&attr));
     if (fwd_alg != dnnl_alg_kind_undef) {
         CHECK(dnnl_post_ops_create(&post_ops));
         CHECK(dnnl_post_ops_append_eltwise(post_ops, 1.0f, fwd_alg, 0.0f, 0.0f));
-        CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops));
+        CHECK(dnnl_primitive_attr_set_post_ops(fwd_attr, post_ops));
     }
     dnnl_matmul_desc_t mm;
     CHECK(dnnl_matmul_desc_init(&mm, &x_md, &w_md, &b_md, &y_md));
-    CHECK(make_primitive(d, FWD, "fwd", gemm_flops, &mm, attr, NULL, &d->fwd, NULL));
+    CHECK(make_primitive(d, FWD, gemm_flops, &mm, fwd_attr, NULL, pad_md, NULL));
 
-    /* Activation backward from y. */
     if (d->act == DESCENT_SOFTMAX) {
         dnnl_softmax_desc_t sm;
-        CHECK(dnnl_softmax_forward_desc_init(&sm, dnnl_forward_training, &y_md, 1));
-        CHECK(make_primitive(d, SOFTMAX_FWD, "softmax", 0, &sm, NULL, NULL, &d->softmax_fwd, &softmax_pd));
-        CHECK(dnnl_softmax_backward_desc_init(&sm, &y_md, &y_md, 1));
-        CHECK(make_primitive(d, ACT_BWD, "softmax_bwd", 0, &sm, NULL, softmax_pd, &d->act_bwd, NULL));
-    } else if (bwd_alg != dnnl_alg_kind_undef) {
+        const dnnl_prop_kind_t prop = d->forward_only ? dnnl_forward_inference : dnnl_forward_training;
+        CHECK(dnnl_softmax_forward_desc_init(&sm, prop, &y_md, 1));
+        CHECK(make_primitive(d, SOFTMAX_FWD, 0, &sm, attr, NULL, pad_md, &softmax_pd));
+        if (!d->forward_only) {
+            CHECK(dnnl_softmax_backward_desc_init(&sm, &y_md, &y_md, 1));
+            CHECK(make_primitive(d, ACT_BWD, 0, &sm, attr, softmax_pd, pad_md, NULL));
+        }
+    }
+    if (d->forward_only) goto scratchpad;
+
+    /* Activation backward from y. */
+    if (bwd_alg != dnnl_alg_kind_undef) {
         /* The forward descriptor only serves as the backward's hint. */
         dnnl_eltwise_desc_t ew;
         CHECK(dnnl_eltwise_forward_desc_init(&ew, dnnl_forward_training, bwd_alg, &y_md, 0.0f, 0.0f));
-        CHECK(dnnl_primitive_desc_create(&eltwise_pd, &ew, NULL, d->ctx->engine, NULL));
+        CHECK(dnnl_primitive_desc_create(&eltwise_pd, &ew, attr, d->ctx->engine, NULL));
         CHECK(dnnl_eltwise_backward_desc_init(&ew, bwd_alg, &y_md, &y_md, 0.0f, 0.0f));
-        CHECK(make_primitive(d, ACT_BWD, "act_bwd", 0, &ew, NULL, eltwise_pd, &d->act_bwd, NULL));
+        CHECK(make_primitive(d, ACT_BWD, 0, &ew, attr, eltwise_pd, pad_md, NULL));
     }
 
     /* Backward: dW = xᵀ·dz and dx = dz·Wᵀ. */
     CHECK(dnnl_matmul_desc_init(&mm, &xt_md, &y_md, NULL, &w_md));
-    CHECK(make_primitive(d, BWD_WEIGHTS, "bwd_weights", gemm_flops, &mm, NULL, NULL, &d->bwd_weights, NULL));
+    CHECK(make_primitive(d, BWD_WEIGHTS, gemm_flops, &mm, attr, NULL, pad_md, NULL));
     CHECK(dnnl_matmul_desc_init(&mm, &y_md, &wt_md, NULL, &x_md));
-    CHECK(make_primitive(d, BWD_DATA, "bwd_data", gemm_flops, &mm, NULL, NULL, &d->bwd_data, NULL));
+    CHECK(make_primitive(d, BWD_DATA, gemm_flops, &mm, attr, NULL, pad_md, NULL));
 
+scratchpad:
+    st = make_scratchpad(d, pad_md);
 out:
-    set_omp(d->threads);
     if (eltwise_pd) dnnl_primitive_desc_destroy(eltwise_pd);
     if (softmax_pd) dnnl_primitive_desc_destroy(softmax_pd);
     if (post_ops) dnnl_post_ops_destroy(post_ops);
+    if (fwd_attr) dnnl_primitive_attr_destroy(fwd_attr);
     if (attr) dnnl_primitive_attr_destroy(attr);
     if (st != DESCENT_OK) release(d);
     return st;
 }
 
-int descent_dense_create(descent_ctx *ctx, int batch, int in, int out, int act,
+static int create(descent_ctx *ctx, int batch, int in, int out, int act, int forward_only,
         descent_dense **plan) {
-    if (!ctx || !plan) return fail(DESCENT_EINVAL, "create dense plan: NULL argument");
+    const char *what = forward_only ? "create forward-only dense plan" : "create dense plan";
+    if (!ctx || !plan) return fail(DESCENT_EINVAL, "%s: NULL argument", what);
     if (batch < 1 || in < 1 || out < 1)
-        return fail(DESCENT_EINVAL, "create dense plan: shape %dx%dx%d, want every size >= 1", batch, in, out);
+        return fail(DESCENT_EINVAL, "%s: shape %dx%dx%d, want every size >= 1", what, batch, in, out);
     if (act < DESCENT_LINEAR || act > DESCENT_SOFTMAX)
-        return fail(DESCENT_EINVAL, "create dense plan: unknown activation %d", act);
+        return fail(DESCENT_EINVAL, "%s: unknown activation %d", what, act);
     descent_dense *d = calloc(1, sizeof *d);
-    if (!d) return fail(DESCENT_ENOMEM, "create dense plan: out of memory");
+    if (!d) return fail(DESCENT_ENOMEM, "%s: out of memory", what);
+    int st = DESCENT_OK, saved = omp_saved();
+    atomic_fetch_add(&ctx->refs, 1);
     d->ctx = ctx;
     d->batch = batch;
     d->in = in;
     d->out = out;
     d->act = act;
-    snprintf(d->name, sizeof d->name, "dense %dx%dx%d %s", batch, in, out, act_names[act]);
-    int st = build(d);
+    d->forward_only = forward_only;
+    snprintf(d->name, sizeof d->name, "dense %dx%dx%d %s%s", batch, in, out, act_names[act],
+            forward_only ? " (forward only)" : "");
+    CHECK(dnnl_stream_create(&d->stream, ctx->engine, dnnl_stream_default_flags));
+    st = build(d);
+out:
+    set_omp(saved);
     if (st != DESCENT_OK) {
-        free(d);
+        descent_dense_destroy(d);
         return st;
     }
     *plan = d;
     return DESCENT_OK;
 }
 
+int descent_dense_create(descent_ctx *ctx, int batch, int in, int out, int act,
+        descent_dense **plan) {
+    return create(ctx, batch, in, out, act, 0, plan);
+}
+
+int descent_dense_create_forward(descent_ctx *ctx, int batch, int in, int out, int act,
+        descent_dense **plan) {
+    return create(ctx, batch, in, out, act, 1, plan);
+}
+
 void descent_dense_destroy(descent_dense *d) {
     if (!d) return;
     release(d);
+    if (d->stream) dnnl_stream_destroy(d->stream);
+    ctx_release(d->ctx);
     free(d);
 }
 
 const char *descent_dense_impl(const descent_dense *d) { return d ? d->impl : ""; }
+
+const char *descent_dense_error(const descent_dense *d) { return d ? d->error : ""; }
 
 int descent_dense_threads(const descent_dense *d) { return d ? d->threads : 0; }
 
@@ -465,27 +619,73 @@ int descent_dense_team_wanted(const descent_dense *d) {
     return d && 2.0 * d->batch * d->in * d->out >= TEAM_MIN_FLOPS && descent_dnnl_team_wanted();
 }
 
-/* prepare applies the thread setting and rebuilds the primitives if it
- * changed since they were made. */
+void descent_dense_fail_next_builds(descent_dense *d, int n) {
+    if (d) d->fail_builds = n > 0 ? n : 0;
+}
+
+int descent_dense_bound_buffers(const descent_dense *d) {
+    int n = 0;
+    for (int i = 0; d && i < NMEMS; i++) {
+        void *h = NULL;
+        if (d->mem[i] && dnnl_memory_get_data_handle(d->mem[i], &h) == dnnl_success && h) n++;
+    }
+    return n;
+}
+
+size_t descent_dense_scratchpad_size(const descent_dense *d) {
+    size_t size = 0;
+    for (int i = 0; d && i < NSLOTS; i++) {
+        const dnnl_memory_desc_t *md = NULL;
+        if (d->pad[i] && dnnl_memory_get_memory_desc(d->pad[i], &md) == dnnl_success) {
+            size_t s = dnnl_memory_desc_get_size(md);
+            if (s > size) size = s;
+        }
+    }
+    return size;
+}
+
+/* prepare fails for a broken plan, applies the thread setting and rebuilds
+ * the primitives if it changed since they were made; a failed rebuild
+ * breaks the plan. */
 static int prepare(descent_dense *d, const char *op) {
-    if (!d) return fail(DESCENT_EINVAL, "%s: NULL plan", op);
-    if (apply_threads() != d->threads) return build(d);
-    return DESCENT_OK;
+    if (d->broken)
+        return fail(DESCENT_EBROKEN, "%s: %s: the plan is broken by an earlier failed build: %s",
+                d->name, op, d->broken_msg);
+    if (apply_threads() == d->threads) return DESCENT_OK;
+    int st = build(d);
+    if (st != DESCENT_OK) {
+        d->broken = 1;
+        snprintf(d->broken_msg, sizeof d->broken_msg, "%s", last_error);
+    }
+    return st;
+}
+
+/* finish ends an entry point: it sets every memory object's handle back to
+ * DNNL_MEMORY_NONE (so no caller's pointer stays in C), puts back the
+ * caller's OpenMP thread count and keeps a failure's message in the plan. */
+static int finish(descent_dense *d, int st, int saved_omp) {
+    for (int i = 0; i < NMEMS; i++)
+        if (d->mem[i]) dnnl_memory_set_data_handle(d->mem[i], DNNL_MEMORY_NONE);
+    set_omp(saved_omp);
+    if (st != DESCENT_OK) snprintf(d->error, sizeof d->error, "%s", last_error);
+    return st;
 }
 
 /* bind points a memory object at a caller's buffer for one call. */
-#define BIND(mem, ptr) CHECK(dnnl_memory_set_data_handle((mem), (void *)(ptr)))
+#define BIND(slot, ptr) CHECK(dnnl_memory_set_data_handle(d->mem[slot], (void *)(ptr)))
 
-/* run executes a slot's primitive on the plan's stream, with the thread
- * count it was made for, and waits for it; with several threads it times
- * the run for the contention guard. */
-static dnnl_status_t run(descent_dense *d, enum slot slot, dnnl_primitive_t p, int nargs,
-        const dnnl_exec_arg_t *args) {
+/* run executes a slot's primitive with its scratchpad on the plan's stream,
+ * with the thread count it was made for, and waits for it; with several
+ * threads it times the run for the contention guard. */
+static dnnl_status_t run(descent_dense *d, enum slot slot, int nargs, const dnnl_exec_arg_t *args) {
+    dnnl_exec_arg_t all[8];
+    memcpy(all, args, (size_t)nargs * sizeof *args);
+    if (d->pad[slot]) all[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, d->pad[slot]};
     const int team = d->nthr[slot] > 1;
     set_omp(d->nthr[slot]);
     long long start = team ? now_ns() : 0;
-    dnnl_status_t s = dnnl_primitive_execute(p, d->ctx->stream, nargs, args);
-    if (s == dnnl_success) s = dnnl_stream_wait(d->ctx->stream);
+    dnnl_status_t s = dnnl_primitive_execute(d->prim[slot], d->stream, nargs, all);
+    if (s == dnnl_success) s = dnnl_stream_wait(d->stream);
     set_omp(d->threads);
     if (s != dnnl_success || !team) return s;
     long long end = now_ns(), t = end - start, *best = &d->best_ns[slot];
@@ -496,54 +696,74 @@ static dnnl_status_t run(descent_dense *d, enum slot slot, dnnl_primitive_t p, i
 
 int descent_dense_forward(descent_dense *d, const float *x, const float *w,
         const float *b, float *y) {
-    int st = prepare(d, "dense forward");
-    if (st != DESCENT_OK) return st;
+    if (!d) return fail(DESCENT_EINVAL, "dense forward: NULL plan");
     const char *what = d->name;
-    if (!x || !w || !b || !y) return fail(DESCENT_EINVAL, "%s: forward: NULL buffer", what);
-    BIND(d->x, x);
-    BIND(d->w, w);
-    BIND(d->b, b);
-    BIND(d->y, y);
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, d->x}, {DNNL_ARG_WEIGHTS, d->w},
-            {DNNL_ARG_BIAS, d->b}, {DNNL_ARG_DST, d->y}};
-    CHECK(run(d, FWD, d->fwd, 4, args));
-    if (d->softmax_fwd) {
-        dnnl_exec_arg_t sargs[] = {{DNNL_ARG_SRC, d->y}, {DNNL_ARG_DST, d->y}};
-        CHECK(run(d, SOFTMAX_FWD, d->softmax_fwd, 2, sargs));
+    int saved = omp_saved();
+    int st = prepare(d, "forward");
+    if (st != DESCENT_OK) goto out;
+    if (!x || !w || !b || !y) {
+        st = fail(DESCENT_EINVAL, "%s: forward: NULL buffer", what);
+        goto out;
+    }
+    BIND(M_X, x);
+    BIND(M_W, w);
+    BIND(M_B, b);
+    BIND(M_Y, y);
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, d->mem[M_X]}, {DNNL_ARG_WEIGHTS, d->mem[M_W]},
+            {DNNL_ARG_BIAS, d->mem[M_B]}, {DNNL_ARG_DST, d->mem[M_Y]}};
+    CHECK(run(d, FWD, 4, args));
+    if (d->prim[SOFTMAX_FWD]) {
+        dnnl_exec_arg_t sargs[] = {{DNNL_ARG_SRC, d->mem[M_Y]}, {DNNL_ARG_DST, d->mem[M_Y]}};
+        CHECK(run(d, SOFTMAX_FWD, 2, sargs));
     }
 out:
-    return st;
+    return finish(d, st, saved);
 }
 
 int descent_dense_act_backward(descent_dense *d, const float *y, float *dy) {
-    int st = prepare(d, "dense activation backward");
-    if (st != DESCENT_OK) return st;
+    if (!d) return fail(DESCENT_EINVAL, "dense activation backward: NULL plan");
     const char *what = d->name;
-    if (!y || !dy) return fail(DESCENT_EINVAL, "%s: activation backward: NULL buffer", what);
-    if (!d->act_bwd) return DESCENT_OK; /* linear: ∂L/∂z = ∂L/∂y */
-    BIND(d->y, y);
-    BIND(d->dz, dy);
+    int saved = omp_saved(), st = DESCENT_OK;
+    if (d->forward_only) {
+        st = fail(DESCENT_EINVAL, "%s: activation backward: a forward-only plan has no backward pass", what);
+        goto out;
+    }
+    if ((st = prepare(d, "activation backward")) != DESCENT_OK) goto out;
+    if (!y || !dy) {
+        st = fail(DESCENT_EINVAL, "%s: activation backward: NULL buffer", what);
+        goto out;
+    }
+    if (d->act == DESCENT_LINEAR) goto out; /* ∂L/∂z = ∂L/∂y */
+    BIND(M_Y, y);
+    BIND(M_DZ, dy);
     /* In place: diff_dst and diff_src are the same memory. */
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_DST, d->y}, {DNNL_ARG_DIFF_DST, d->dz},
-            {DNNL_ARG_DIFF_SRC, d->dz}};
-    CHECK(run(d, ACT_BWD, d->act_bwd, 3, args));
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_DST, d->mem[M_Y]}, {DNNL_ARG_DIFF_DST, d->mem[M_DZ]},
+            {DNNL_ARG_DIFF_SRC, d->mem[M_DZ]}};
+    CHECK(run(d, ACT_BWD, 3, args));
 out:
-    return st;
+    return finish(d, st, saved);
 }
 
 int descent_dense_backward(descent_dense *d, const float *x, const float *w,
         const float *dz, float *dw, float *db, float *dx) {
-    int st = prepare(d, "dense backward");
-    if (st != DESCENT_OK) return st;
+    if (!d) return fail(DESCENT_EINVAL, "dense backward: NULL plan");
     const char *what = d->name;
-    if (!x || !dz || !dw || !db || (dx && !w))
-        return fail(DESCENT_EINVAL, "%s: backward: NULL buffer", what);
-    BIND(d->xt, x);
-    BIND(d->dz, dz);
-    BIND(d->dw, dw);
-    dnnl_exec_arg_t wargs[] = {{DNNL_ARG_SRC, d->xt}, {DNNL_ARG_WEIGHTS, d->dz},
-            {DNNL_ARG_DST, d->dw}};
-    CHECK(run(d, BWD_WEIGHTS, d->bwd_weights, 3, wargs));
+    int saved = omp_saved(), st = DESCENT_OK;
+    if (d->forward_only) {
+        st = fail(DESCENT_EINVAL, "%s: backward: a forward-only plan has no backward pass", what);
+        goto out;
+    }
+    if ((st = prepare(d, "backward")) != DESCENT_OK) goto out;
+    if (!x || !dz || !dw || !db || (dx && !w)) {
+        st = fail(DESCENT_EINVAL, "%s: backward: NULL buffer", what);
+        goto out;
+    }
+    BIND(M_XT, x);
+    BIND(M_DZ, dz);
+    BIND(M_DW, dw);
+    dnnl_exec_arg_t wargs[] = {{DNNL_ARG_SRC, d->mem[M_XT]}, {DNNL_ARG_WEIGHTS, d->mem[M_DZ]},
+            {DNNL_ARG_DST, d->mem[M_DW]}};
+    CHECK(run(d, BWD_WEIGHTS, 3, wargs));
 
     /* db = Σ_rows dz: row by row, so the inner loop is contiguous and
      * vectorises. */
@@ -555,12 +775,12 @@ int descent_dense_backward(descent_dense *d, const float *x, const float *w,
     }
 
     if (dx) {
-        BIND(d->wt, w);
-        BIND(d->dx, dx);
-        dnnl_exec_arg_t dargs[] = {{DNNL_ARG_SRC, d->dz}, {DNNL_ARG_WEIGHTS, d->wt},
-                {DNNL_ARG_DST, d->dx}};
-        CHECK(run(d, BWD_DATA, d->bwd_data, 3, dargs));
+        BIND(M_WT, w);
+        BIND(M_DX, dx);
+        dnnl_exec_arg_t dargs[] = {{DNNL_ARG_SRC, d->mem[M_DZ]}, {DNNL_ARG_WEIGHTS, d->mem[M_WT]},
+                {DNNL_ARG_DST, d->mem[M_DX]}};
+        CHECK(run(d, BWD_DATA, 3, dargs));
     }
 out:
-    return st;
+    return finish(d, st, saved);
 }

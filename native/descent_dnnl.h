@@ -20,26 +20,46 @@
  * below. After a failure, descent_dnnl_last_error() returns a message that
  * names the operation, the shape and oneDNN's status string, in a buffer
  * owned by the calling thread (read it on the same thread, before its next
- * call into this layer).
+ * call into this layer); a plan also keeps the message of its own last
+ * failure (descent_dense_error), readable from any thread.
  *
  * Threads: oneDNN's Debian build runs on OpenMP, whose thread count is a
- * per-OS-thread setting. descent_dnnl_set_threads records a process-wide
- * count; every entry point below applies it to the calling thread before
- * running, and a plan made under another count rebuilds its primitives, so
+ * per-OS-thread setting (an ICV). descent_dnnl_set_threads records a
+ * process-wide count, 1 until set; every entry point below applies it to
+ * the calling thread while it runs and puts the thread's previous OpenMP
+ * setting back before returning, so a caller's own OpenMP code never sees
+ * descent's. A plan made under another count rebuilds its primitives, so
  * the setting holds, with two exceptions: a plan runs its small GEMMs
  * (under 4 MFLOP) and element-wise primitives on one thread, and every plan
  * drops to one thread for a while when parallel regions keep stalling (see
- * descent_dnnl_backoffs). Every OS thread that runs a parallel region gets an
- * OpenMP team of its own: a caller that wants one team keeps one thread for
- * the calls that may start one (descent_dnnl_team_wanted). Calls into one
- * context must not overlap (the Go binding serialises them).
+ * descent_dnnl_backoffs). Every OS thread that runs a parallel region gets
+ * an OpenMP team of its own: a caller that wants one team keeps one thread
+ * for the calls that may start one (descent_dnnl_team_wanted), and marks
+ * every other calling thread with descent_dnnl_single_here.
  *
- * Memory: a plan creates its primitives and memory objects once; each call
- * binds the caller's pointers to those memory objects, executes and waits for
- * the stream before returning. No pointer passed in is kept after the call.
+ * Concurrency: different plans may run at the same time on different
+ * threads, and descent_sgemm on any thread; one plan is used by one thread
+ * at a time. Each plan has its own oneDNN stream and its own scratchpad (its
+ * primitives use dnnl_scratchpad_mode_user), so a plan may also move
+ * between threads from one call to the next. A context and its plans may be
+ * destroyed in any order: each plan holds a reference to its context, which
+ * is freed with the last of them.
+ *
+ * Memory: a plan creates its primitives, memory objects and scratchpad
+ * once (again after a change of thread count); each call binds the
+ * caller's pointers to those memory objects, executes, waits for the stream
+ * and unbinds them (DNNL_MEMORY_NONE) before returning. No pointer passed
+ * in is kept after the call.
+ *
+ * Broken plans: a rebuild that fails (out of memory, say) leaves a plan
+ * without primitives; from then on every call on it fails with
+ * DESCENT_EBROKEN and a message that includes the original failure. Only
+ * descent_dense_destroy is left to do with it.
  */
 #ifndef DESCENT_DNNL_H
 #define DESCENT_DNNL_H
+
+#include <stddef.h>
 
 #include <oneapi/dnnl/dnnl_version.h>
 
@@ -56,7 +76,8 @@ enum {
     DESCENT_OK = 0,
     DESCENT_EINVAL = -1, /* bad argument: shape, activation, NULL pointer */
     DESCENT_ENOMEM = -2, /* malloc failed */
-    DESCENT_ENOTSUP = -3 /* not supported by the linked oneDNN build */
+    DESCENT_ENOTSUP = -3, /* not supported by the linked oneDNN build */
+    DESCENT_EBROKEN = -4  /* the plan failed to rebuild earlier; destroy it */
 };
 
 /* Activations, in the order of Go's backend.Activation. */
@@ -68,7 +89,7 @@ typedef enum {
     DESCENT_SOFTMAX = 4
 } descent_act;
 
-/* A oneDNN CPU engine and its stream. */
+/* A oneDNN CPU engine, shared by the plans made on it. */
 typedef struct descent_ctx descent_ctx;
 
 /* One dense layer shape: y = act(x·W + b) for batches of exactly batch rows,
@@ -81,11 +102,11 @@ const char *descent_dnnl_last_error(void);
 /* The linked library, e.g. "oneDNN v2.6.3 (CPU runtime OpenMP, ISA ...)". */
 const char *descent_dnnl_version(void);
 
-/* Sets the number of threads oneDNN runs with (n >= 1), process-wide. */
+/* Sets the number of threads oneDNN runs with (n >= 1), process-wide: the
+ * one thread setting of this layer. Plans rebuild at their next call. */
 int descent_dnnl_set_threads(int n);
 
-/* The current setting of descent_dnnl_set_threads (before any: OpenMP's
- * default for the calling thread, usually the core count). */
+/* The current setting of descent_dnnl_set_threads (1 before any). */
 int descent_dnnl_threads(void);
 
 /* How many times the contention guard (see descent_dnnl.c) found the
@@ -108,7 +129,9 @@ void descent_dnnl_single_here(int on);
  * know a burst of other work is coming. */
 void descent_dnnl_backoff(long long ns);
 
-/* A context: a oneDNN CPU engine and its stream. Destroy its plans first. */
+/* A context: a oneDNN CPU engine. descent_ctx_destroy drops the caller's
+ * reference (call it once per create); plans made on the context keep it
+ * alive until they are destroyed too, so any order is safe. */
 int descent_ctx_create(descent_ctx **ctx);
 void descent_ctx_destroy(descent_ctx *ctx);
 
@@ -118,9 +141,17 @@ int descent_sgemm(int trans_a, int trans_b, long m, long n, long k,
         float alpha, const float *a, long lda, const float *b, long ldb,
         float beta, float *c, long ldc);
 
-/* Makes a plan; act is a descent_act. */
+/* Makes a plan; act is a descent_act. The plan holds a reference to ctx. */
 int descent_dense_create(descent_ctx *ctx, int batch, int in, int out,
         int act, descent_dense **plan);
+
+/* Makes a forward-only plan, for inference: the forward primitives only
+ * (softmax made for dnnl_forward_inference), no backward primitives or
+ * memory objects; its backward calls fail with DESCENT_EINVAL. */
+int descent_dense_create_forward(descent_ctx *ctx, int batch, int in, int out,
+        int act, descent_dense **plan);
+
+/* Frees the plan and drops its reference to its context. */
 void descent_dense_destroy(descent_dense *plan);
 
 /* y = act(x·W + b). */
@@ -142,9 +173,26 @@ int descent_dense_threads(const descent_dense *plan);
  * small to run on a team (then all its primitives run on one thread). */
 int descent_dense_team_wanted(const descent_dense *plan);
 
+/* The message of the plan's last failed call ("" if none). */
+const char *descent_dense_error(const descent_dense *plan);
+
 /* The oneDNN implementations the plan runs, e.g.
  * "fwd brg:avx512_core; bwd_data brg:avx512_core; ...". */
 const char *descent_dense_impl(const descent_dense *plan);
+
+/* ---- for tests only ---- */
+
+/* Makes the plan's next n builds (rebuilds after a change of thread count)
+ * fail as if oneDNN had run out of memory. Per plan, not process-wide, so a
+ * test can break one plan while others run. */
+void descent_dense_fail_next_builds(descent_dense *plan, int n);
+
+/* How many of the plan's memory objects point at a buffer now (0 between
+ * calls: the check that no caller's pointer is kept). */
+int descent_dense_bound_buffers(const descent_dense *plan);
+
+/* The size in bytes of the plan's scratchpad (0 if no primitive needs one). */
+size_t descent_dense_scratchpad_size(const descent_dense *plan);
 
 #ifdef __cplusplus
 }

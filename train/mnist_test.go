@@ -50,6 +50,9 @@ func tutorialTrainer(t testing.TB, e backend.Engine, opt train.Optimizer, seed u
 func openBLAS(t testing.TB) backend.Engine {
 	e, err := openblas.New()
 	require.NoError(t, err)
+	// New leaves OpenBLAS's pool as it is (all cores by default); these
+	// runs are the one-thread configuration --threads auto gives it.
+	require.NoError(t, e.SetThreads(1))
 	return e
 }
 

@@ -30,7 +30,9 @@ type Case struct {
 	Alpha, Beta    float32
 	// Pad is added to every leading dimension, to test strides.
 	Pad int
-	// NaNInC fills C with NaN before a beta = 0 call: BLAS must ignore it.
+	// NaNInC fills C with NaN before the call even when beta ≠ 0 (Check
+	// always does for beta = 0: BLAS must ignore C then, and an engine that
+	// accumulates into C instead of overwriting it fails).
 	NaNInC bool
 }
 
@@ -100,7 +102,7 @@ func Check(e backend.Engine, c Case, seed uint64) error {
 	a := randMat(rng, ar, lda)
 	b := randMat(rng, br, ldb)
 	c0 := randMat(rng, c.M, ldc)
-	if c.NaNInC {
+	if c.NaNInC || c.Beta == 0 {
 		for i := range c0 {
 			c0[i] = float32(math.NaN())
 		}

@@ -64,32 +64,16 @@ func CheckDense(p backend.DensePlanner, c DenseCase, seed uint64) error {
 	}
 	defer plan.Close()
 
-	// Forward.
-	y := make([]float32, b*out)
+	// Forward, into a poisoned y: it must be overwritten.
+	y := poisoned(b * out)
 	if err := plan.Forward(x, w, bias, y); err != nil {
 		return fmt.Errorf("Forward: %w", err)
 	}
-	x64, w64, b64 := wide(x), wide(w), wide(bias)
-	z64 := make([]float64, b*out)
-	for r := 0; r < b; r++ {
-		copy(z64[r*out:(r+1)*out], b64)
+	if err := checkForward(c, x, w, bias, y); err != nil {
+		return err
 	}
-	backend.Gemm(false, false, b, out, in, 1, x64, in, w64, out, 1, z64, out)
-	mag := make([]float64, b*out)
-	for r := 0; r < b; r++ {
-		for j := range out {
-			mag[r*out+j] = math.Abs(b64[j])
-		}
-	}
-	backend.Gemm(false, false, b, out, in, 1, absAll(x64), in, absAll(w64), out, 1, mag, out)
-	y64 := refActivation(c.Act, z64, b, out)
+	x64, w64 := wide(x), wide(w)
 	const u = 1.0 / (1 << 24)
-	for i := range y64 {
-		bound := 2*float64(in+2)*u*mag[i] + 16*u*math.Abs(y64[i]) + 1e-7
-		if d := math.Abs(float64(y[i]) - y64[i]); !(d <= bound) {
-			return fmt.Errorf("Forward %v: y[%d][%d] = %g, reference %g, |diff| %.3g > %.3g", c.Act, i/out, i%out, y[i], y64[i], d, bound)
-		}
-	}
 
 	// Activation backward from the plan's own y.
 	dz := append([]float32(nil), dy...)
@@ -109,17 +93,11 @@ func CheckDense(p backend.DensePlanner, c DenseCase, seed uint64) error {
 	for i, v := range dz64 {
 		dzIn[i] = float32(v)
 	}
-	dw, db := make([]float32, in*out), make([]float32, out)
+	// Poison the outputs: Backward must overwrite, not accumulate.
+	dw, db := poisoned(in*out), poisoned(out)
 	var dx []float32
 	if !c.NoDX {
-		dx = make([]float32, b*in)
-	}
-	// Poison the outputs: Backward must overwrite, not accumulate.
-	for i := range dw {
-		dw[i] = float32(math.NaN())
-	}
-	for i := range db {
-		db[i] = float32(math.NaN())
+		dx = poisoned(b * in)
 	}
 	if err := plan.Backward(x, w, dzIn, dw, db, dx); err != nil {
 		return fmt.Errorf("Backward: %w", err)

@@ -1,10 +1,13 @@
 // Package dnnl is the oneDNN backend: dense layers run natively with bias
 // and activation fused (matmul + eltwise post-op, softmax primitive), their
 // backward passes on oneDNN's brgemm kernels, and Sgemm through dnnl_sgemm.
-// It implements backend.DensePlanner, so package model hands it whole layers.
+// It implements backend.DensePlanner, so package model hands it whole layers,
+// and backend.ForwardPlanner, for inference.
 //
-// The cgo binding and its thread discipline (one OpenMP master for the whole
-// process) are in bindings/dnnl; the C layer is native/descent_dnnl.c.
+// The cgo binding, its concurrency (plans of their own, run concurrently on
+// any goroutines) and its thread discipline (one OpenMP master for the
+// whole process when oneDNN runs more than one thread) are in
+// bindings/dnnl; the C layer is native/descent_dnnl.c.
 package dnnl
 
 import (
@@ -14,31 +17,34 @@ import (
 	bind "github.com/descent-ml/descent/bindings/dnnl"
 )
 
-// Engine is the oneDNN backend: one oneDNN CPU engine and stream.
+// Engine is the oneDNN backend: one oneDNN CPU engine, shared by its plans.
+// It is safe for concurrent use, and its plans run concurrently (see
+// backend.DensePlanner).
 type Engine struct {
 	ctx *bind.Context
 }
 
 var (
-	_ backend.DensePlanner = (*Engine)(nil)
-	_ backend.DensePlan    = (*bind.Dense)(nil)
+	_ backend.DensePlanner   = (*Engine)(nil)
+	_ backend.ForwardPlanner = (*Engine)(nil)
+	_ backend.DensePlan      = (*bind.Dense)(nil)
+	_ backend.ForwardPlan    = (*bind.Dense)(nil)
 )
 
-// DefaultThreads is the thread count New sets: one, as --threads auto
-// does (registry.AutoThreads): on the 2-core machines descent is measured
-// on, two OpenMP threads are no faster for the tutorial network's 128-row
-// batches once the rest of the step is counted (bench/RESULTS.md).
+// DefaultThreads is oneDNN's thread count until someone sets it (the C
+// layer's initial value): one, as --threads auto gives it
+// (registry.AutoThreads): on the 2-core machines descent is measured on, two
+// OpenMP threads are no faster for the tutorial network's 128-row batches
+// once the rest of the step is counted (bench/RESULTS.md).
 const DefaultThreads = 1
 
 // New returns the oneDNN engine, or an error when oneDNN is not linked into
-// this binary. oneDNN's thread count is process-wide: New sets it to
-// DefaultThreads; use SetThreads to change it.
+// this binary. It changes no thread setting: oneDNN's thread count is
+// process-wide, DefaultThreads until SetThreads (or bindings/dnnl.SetThreads)
+// changes it.
 func New() (*Engine, error) {
 	if !bind.Available() {
 		return nil, bind.ErrUnavailable
-	}
-	if err := bind.SetThreads(DefaultThreads); err != nil {
-		return nil, fmt.Errorf("dnnl backend: %w", err)
 	}
 	ctx, err := bind.NewContext()
 	if err != nil {
@@ -58,8 +64,9 @@ func (e *Engine) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []floa
 	}
 }
 
-// SetThreads sets oneDNN's (process-wide) OpenMP thread count; plans made
-// earlier rebuild their primitives at their next call.
+// SetThreads sets oneDNN's (process-wide) OpenMP thread count
+// (bindings/dnnl.SetThreads); plans made earlier rebuild their primitives at
+// their next call.
 func (e *Engine) SetThreads(n int) error { return bind.SetThreads(n) }
 
 // Threads reports oneDNN's thread count.
@@ -78,11 +85,26 @@ func (e *Engine) PlanDense(batch, in, out int, act backend.Activation) (backend.
 	}
 	d, err := e.ctx.NewDense(batch, in, out, bind.Activation(act))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dnnl backend: %w", err)
 	}
 	return d, nil
 }
 
-// Close releases the oneDNN engine and stream; plans made on e must be
-// closed first.
+// PlanDenseForward makes a forward-only native plan for y = act(x·W + b) at
+// this batch size, for inference: no backward primitives or memory. Its
+// ActivationBackward and Backward (it is a *bindings/dnnl.Dense) fail.
+func (e *Engine) PlanDenseForward(batch, in, out int, act backend.Activation) (backend.ForwardPlan, error) {
+	if !act.Valid() {
+		return nil, fmt.Errorf("dnnl backend: unknown activation %v", act)
+	}
+	d, err := e.ctx.NewDenseForward(batch, in, out, bind.Activation(act))
+	if err != nil {
+		return nil, fmt.Errorf("dnnl backend: %w", err)
+	}
+	return d, nil
+}
+
+// Close releases the engine. Plans made on e keep working until they are
+// closed; PlanDense and PlanDenseForward fail afterwards. Closing twice does
+// nothing.
 func (e *Engine) Close() error { return e.ctx.Close() }

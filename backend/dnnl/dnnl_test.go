@@ -233,6 +233,7 @@ func TestAgreesWithOpenBLASOverAnEpoch(t *testing.T) {
 
 	ob, err := openblas.New()
 	require.NoError(t, err)
+	require.NoError(t, ob.SetThreads(1)) // New leaves the pool as it is: all cores
 	var losses, accs []float64
 	for _, e := range []backend.Engine{engine(t), ob} {
 		m, err := model.NewSequential(784, model.Dense(128, model.Sigmoid), model.Dense(128, model.Sigmoid), model.Dense(10, model.Softmax))

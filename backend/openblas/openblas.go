@@ -3,8 +3,6 @@
 package openblas
 
 import (
-	"fmt"
-
 	ob "github.com/descent-ml/descent/bindings/openblas"
 )
 
@@ -12,15 +10,13 @@ import (
 type Engine struct{}
 
 // New returns the OpenBLAS engine, or an error when OpenBLAS is not linked
-// into this binary. OpenBLAS's thread pool is process-wide: New sets it to
-// one thread, the fastest setting for the tutorial's small GEMMs on a
-// 2-core machine (see bench/RESULTS.md); use SetThreads to change it.
+// into this binary. It changes no thread setting: OpenBLAS's thread pool is
+// process-wide and only SetThreads changes it (--threads auto gives it one
+// thread, the fastest for the tutorial's small GEMMs on a 2-core machine:
+// registry.AutoThreads, bench/RESULTS.md).
 func New() (*Engine, error) {
 	if !ob.Available() {
 		return nil, ob.ErrUnavailable
-	}
-	if err := ob.SetThreads(1); err != nil {
-		return nil, fmt.Errorf("openblas backend: %w", err)
 	}
 	return &Engine{}, nil
 }

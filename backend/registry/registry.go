@@ -1,5 +1,7 @@
 // Package registry opens backends by name, the names the command line takes
-// with --backend, and applies --threads to every thread pool of the process.
+// with --backend, and applies --threads to every native thread pool of the
+// process when asked (SetThreads). Opening a backend changes no thread
+// setting, and nothing here changes GOMAXPROCS.
 package registry
 
 import (

@@ -49,10 +49,12 @@ func TestOpen(t *testing.T) {
 	assert.Contains(t, err.Error(), "dnnl, openblas, gonum")
 }
 
-// --threads N sets every pool to N; auto gives the engine its rule and the
-// other native pools one thread.
+// --threads N sets every native pool to N; auto gives the engine its rule
+// and the other native pools one thread. GOMAXPROCS is the program's: the
+// library never changes it.
 func TestSetThreads(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	procs := 3
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	for _, name := range []string{"dnnl", "openblas", "gonum"} {
 		e, _, err := registry.Open(name)
 		if err != nil {
@@ -64,7 +66,7 @@ func TestSetThreads(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, n, got, name)
 			assert.Equal(t, n, e.Threads(), name)
-			assert.Equal(t, n, runtime.GOMAXPROCS(0), name)
+			assert.Equal(t, procs, runtime.GOMAXPROCS(0), name)
 			if dbind.Available() {
 				assert.Equal(t, n, dbind.Threads(), name)
 			}
@@ -76,7 +78,7 @@ func TestSetThreads(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, registry.AutoThreads(e), got, name)
 		assert.Equal(t, got, e.Threads(), name)
-		assert.Equal(t, runtime.NumCPU(), runtime.GOMAXPROCS(0), name)
+		assert.Equal(t, procs, runtime.GOMAXPROCS(0), name)
 		if dbind.Available() && name != "dnnl" {
 			assert.Equal(t, 1, dbind.Threads(), name)
 		}
@@ -88,4 +90,25 @@ func TestSetThreads(t *testing.T) {
 	require.NoError(t, err)
 	_, err = registry.SetThreads(e, -1)
 	assert.Error(t, err)
+}
+
+// Opening a backend changes no thread setting: an earlier SetThreads holds.
+func TestOpenKeepsThreadSettings(t *testing.T) {
+	if !dbind.Available() || !obind.Available() {
+		t.Skip("needs oneDNN and OpenBLAS")
+	}
+	procs := runtime.GOMAXPROCS(0)
+	require.NoError(t, dbind.SetThreads(2))
+	require.NoError(t, obind.SetThreads(2))
+	defer func() {
+		require.NoError(t, dbind.SetThreads(1))
+		require.NoError(t, obind.SetThreads(1))
+	}()
+	for _, name := range registry.Names() {
+		_, _, err := registry.Open(name)
+		require.NoError(t, err, name)
+		assert.Equal(t, 2, dbind.Threads(), "dnnl threads after opening %s", name)
+		assert.Equal(t, 2, obind.Threads(), "openblas threads after opening %s", name)
+		assert.Equal(t, procs, runtime.GOMAXPROCS(0), "GOMAXPROCS after opening %s", name)
+	}
 }

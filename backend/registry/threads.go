@@ -9,26 +9,27 @@ import (
 	obind "github.com/descent-ml/descent/bindings/openblas"
 )
 
-// SetThreads applies a --threads setting to every thread pool in the
-// process for a run on e, and returns the thread count e's own pool got.
+// SetThreads applies a --threads setting to every native thread pool in
+// the process for a run on e, and returns the thread count e's own pool
+// got. The caller asks for this; nothing else in descent changes a pool.
 //
 // n ≥ 1 gives every pool n threads: oneDNN's OpenMP team, OpenBLAS's
-// threads, e's own pool (gonum's workers) and the Go scheduler
-// (GOMAXPROCS). One number for all, so that no two pools together ask for
-// more cores than n.
+// threads and e's own pool (gonum's workers). One number for all, so that
+// no two pools together ask for more cores than n.
 //
 // n = 0 is --threads auto: e's pool gets AutoThreads(e); the native pools
 // that e does not use get one thread (they stay idle, but an idle pool must
-// never be a second team on the same cores); GOMAXPROCS is Go's default,
-// runtime.NumCPU(), so a spare core serves the Go runtime and the Go-side
-// work of a step instead of splitting a small GEMM.
+// never be a second team on the same cores).
+//
+// It does not touch the Go scheduler: GOMAXPROCS belongs to the program,
+// not to a library (the descent command sets it with --threads itself).
 func SetThreads(e backend.Engine, n int) (int, error) {
 	if n < 0 {
 		return 0, fmt.Errorf("threads must be ≥ 1 or 0 for auto, got %d", n)
 	}
-	own, others, procs := n, n, n
+	own, others := n, n
 	if n == 0 {
-		own, others, procs = AutoThreads(e), 1, runtime.NumCPU()
+		own, others = AutoThreads(e), 1
 	}
 	// The native pools are process-wide; set the ones e does not use first.
 	if dbind.Available() && e.Name() != "dnnl" {
@@ -41,7 +42,6 @@ func SetThreads(e backend.Engine, n int) (int, error) {
 			return 0, err
 		}
 	}
-	runtime.GOMAXPROCS(procs)
 	if err := e.SetThreads(own); err != nil {
 		return 0, fmt.Errorf("%s: %w", e.Name(), err)
 	}

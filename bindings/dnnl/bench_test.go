@@ -5,9 +5,9 @@ package dnnl
 import "testing"
 
 // BenchmarkCallOverhead times the fixed cost of calls through the binding:
-// the smallest dense forward (1×1×1, linear: mutex, cgo, binding the
-// buffers, oneDNN's execute and stream wait), and Threads, a call that does
-// nothing in C, made directly (one thread) and through the locked owner
+// the smallest dense forward (1×1×1, linear: the plan's mutex, cgo, binding
+// and unbinding the buffers, oneDNN's execute and stream wait), and the
+// smallest sgemm made directly (one thread) and through the locked owner
 // thread (two threads: the hop every call that may start an OpenMP team
 // takes).
 func BenchmarkCallOverhead(b *testing.B) {
@@ -37,17 +37,48 @@ func BenchmarkCallOverhead(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
 		threads int
-	}{{"empty-call-direct", 1}, {"empty-call-owner-thread", 2}} {
+	}{{"sgemm-1x1x1-direct", 1}, {"sgemm-1x1x1-owner-thread", 2}} {
 		b.Run(tc.name, func(b *testing.B) {
 			if err := SetThreads(tc.threads); err != nil {
 				b.Fatal(err)
 			}
+			a, x, c := []float32{1}, []float32{2}, []float32{0}
 			b.ReportAllocs()
 			for b.Loop() {
-				if Threads() != tc.threads {
-					b.Fatal("threads")
+				if err := Sgemm(false, false, 1, 1, 1, 1, a, 1, x, 1, 0, c, 1); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
 	}
+}
+
+// BenchmarkParallelPlans runs a 128×128×128 sigmoid step on one plan per
+// goroutine (b.RunParallel, one thread each): with the package lock gone it
+// scales with the cores instead of running on one.
+func BenchmarkParallelPlans(b *testing.B) {
+	ctx, err := NewContext()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ctx.Close()
+	if err := SetThreads(1); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		d, err := ctx.NewDense(128, 128, 128, Sigmoid)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer d.Close()
+		s := newStepBuffers(1, 128, 128, 128)
+		for pb.Next() {
+			if err := s.step(d); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

@@ -7,6 +7,51 @@ package dnnl
 #cgo LDFLAGS: -ldnnl -lgomp
 #include <stdlib.h>
 #include "descent_dnnl.h"
+
+// The calls that may run a primitive, with the calling OS thread marked
+// for their duration: single != 0 makes the C layer run them on one thread
+// whatever the setting (descent_dnnl_single_here), so that no OS thread but
+// the binding's owner thread ever starts an OpenMP team. Marking and
+// unmarking inside the one cgo call keeps them on the same OS thread.
+static int call_sgemm(int single, int ta, int tb, long m, long n, long k, float alpha,
+        const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+    descent_dnnl_single_here(single);
+    int st = descent_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    descent_dnnl_single_here(0);
+    return st;
+}
+
+static int call_create(int single, int forward_only, descent_ctx *ctx, int batch, int in,
+        int out, int act, descent_dense **plan) {
+    descent_dnnl_single_here(single);
+    int st = forward_only ? descent_dense_create_forward(ctx, batch, in, out, act, plan)
+                          : descent_dense_create(ctx, batch, in, out, act, plan);
+    descent_dnnl_single_here(0);
+    return st;
+}
+
+static int call_forward(int single, descent_dense *p, const float *x, const float *w,
+        const float *b, float *y) {
+    descent_dnnl_single_here(single);
+    int st = descent_dense_forward(p, x, w, b, y);
+    descent_dnnl_single_here(0);
+    return st;
+}
+
+static int call_act_backward(int single, descent_dense *p, const float *y, float *dy) {
+    descent_dnnl_single_here(single);
+    int st = descent_dense_act_backward(p, y, dy);
+    descent_dnnl_single_here(0);
+    return st;
+}
+
+static int call_backward(int single, descent_dense *p, const float *x, const float *w,
+        const float *dz, float *dw, float *db, float *dx) {
+    descent_dnnl_single_here(single);
+    int st = descent_dense_backward(p, x, w, dz, dw, db, dx);
+    descent_dnnl_single_here(0);
+    return st;
+}
 */
 import "C"
 
@@ -14,7 +59,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -25,42 +69,26 @@ func Available() bool { return true }
 // OpenMP, ISA ...)".
 func Version() string { return C.GoString(C.descent_dnnl_version()) }
 
-// threads mirrors the C layer's setting.
-var threads atomic.Int32
-
-// oneDNN runs on one thread until SetThreads says otherwise (OpenMP's own
-// default, the core count, would start a team on whichever thread calls).
-func init() {
-	C.descent_dnnl_set_threads(1)
-	threads.Store(1)
-}
-
-// SetThreads sets the number of threads oneDNN uses (n ≥ 1; 1 until
-// called), process-wide. Plans made earlier rebuild their primitives at
-// their next call.
+// SetThreads sets the number of threads oneDNN uses (n ≥ 1), process-wide:
+// the one thread setting of this package, kept in the C layer (1 until
+// called). It takes effect at each plan's next call (a plan made under
+// another count rebuilds its primitives); calls already running keep the
+// count they started with. It changes no other pool and not GOMAXPROCS.
 func SetThreads(n int) error {
 	if n < 1 {
 		return fmt.Errorf("dnnl: threads must be ≥ 1, got %d", n)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	req.op, req.n = opSetThreads, C.int(n)
-	if err := do("set threads"); err != nil {
-		return err
+	runtime.LockOSThread() // the message is the calling thread's
+	defer runtime.UnlockOSThread()
+	if st := C.descent_dnnl_set_threads(C.int(n)); st != C.DESCENT_OK {
+		return &Error{Op: "set threads", Status: int(st), Msg: C.GoString(C.descent_dnnl_last_error())}
 	}
-	threads.Store(int32(n))
 	return nil
 }
 
 // Threads reports the thread setting (oneDNN may run on fewer for a while:
 // see Backoffs).
-func Threads() int {
-	mu.Lock()
-	defer mu.Unlock()
-	req.op = opThreads
-	_ = do("threads")
-	return int(req.n)
-}
+func Threads() int { return int(C.descent_dnnl_threads()) }
 
 // Backoffs counts how many times, since the process started, the C layer's
 // contention guard found oneDNN's OpenMP team losing more time to stalls
@@ -70,135 +98,111 @@ func Threads() int {
 // (native/descent_dnnl.c).
 func Backoffs() int64 { return int64(C.descent_dnnl_backoffs()) } // an atomic load; any thread
 
-// ---- the one place native calls are made --------------------------------
+// ---- calls that may start an OpenMP team ---------------------------------
 
 type op int
 
 const (
-	opSetThreads op = iota
-	opThreads
-	opCtxCreate
-	opCtxDestroy
-	opSgemm
+	opSgemm op = iota
 	opDenseCreate
-	opDenseDestroy
 	opForward
 	opActBackward
 	opBackward
 )
 
-// call holds one native call's arguments and results. There is one, req,
-// guarded by mu: calls are serialised, so it is reused and nothing is
-// allocated per call.
+// call holds one native call's arguments and results, for the calls that
+// hop to the owner thread. Each plan has its own (a plan is used by one
+// goroutine at a time, under its mutex); Sgemm takes one from callPool. So
+// nothing is allocated per call and no call struct is shared.
 type call struct {
-	op     op
-	ctx    *C.descent_ctx
-	plan   *C.descent_dense
-	p      [6]*C.float // buffers, in the C function's order
-	n      C.int       // threads
-	dims   [6]C.long   // sgemm m, n, k, lda, ldb, ldc; dense batch, in, out, act
-	ta, tb C.int
-	alpha  C.float
-	beta   C.float
-	status C.int
-	msg    string // the C layer's message, on failure only
+	op          op
+	ctx         *C.descent_ctx
+	plan        *C.descent_dense
+	p           [6]*C.float // buffers, in the C function's order
+	dims        [6]C.long   // sgemm m, n, k, lda, ldb, ldc; dense batch, in, out, act
+	ta, tb      C.int
+	alpha, beta C.float
+	forwardOnly C.int
+	status      C.int
+	msg         string        // the C layer's message, on failure only
+	done        chan struct{} // the owner thread's reply
 }
 
-var (
-	mu  sync.Mutex // serialises every native call
-	req call
+func newCall() *call { return &call{done: make(chan struct{})} }
 
-	// The locked OS thread that runs the calls when threads > 1.
+var (
+	// The locked OS thread that runs every call that may start an OpenMP
+	// team, when the thread setting is above one: the process's only
+	// OpenMP master.
 	ownerOnce sync.Once
-	reqs      chan *call
-	done      chan struct{}
+	owner     chan *call
+
+	callPool = sync.Pool{New: func() any { return newCall() }}
 )
 
-// do runs req (mu held): on the locked owner thread when oneDNN may run a
-// team of several threads, else directly on this goroutine's thread (locked
-// for the call, so that the C layer's thread-local error message is read on
-// the thread that wrote it). With several threads set, a call that will not
-// use them (a small plan, or the C layer's contention guard backing off) is
-// made directly too, on a thread marked so that it cannot start a team
-// (descent_dnnl_single_here): the hop would only add its two futex
-// wake-ups. It returns an *Error on failure.
-func do(what string) error {
-	switch {
-	case threads.Load() <= 1:
-		runtime.LockOSThread()
-		exec(&req)
-		runtime.UnlockOSThread()
-	case teamWanted():
+// do runs c. When team is true (oneDNN may run a team of several threads
+// for it) it runs on the owner thread; otherwise directly on the calling
+// goroutine's OS thread, marked so that the C layer runs it on one thread
+// and so starts no team there, and locked for the call so that a message
+// left in the C layer's thread-local buffer is read on the thread that
+// wrote it. It returns an *Error on failure.
+func do(c *call, team bool, what string) error {
+	if team {
 		ownerOnce.Do(startOwner)
-		reqs <- &req
-		<-done
-	default:
+		owner <- c
+		<-c.done
+	} else {
 		runtime.LockOSThread()
-		C.descent_dnnl_single_here(1)
-		exec(&req)
-		C.descent_dnnl_single_here(0)
+		exec(c, 1)
 		runtime.UnlockOSThread()
 	}
-	req.p = [6]*C.float{} // keep no reference to the caller's buffers
-	if req.status != C.DESCENT_OK {
-		return &Error{Op: what, Status: int(req.status), Msg: req.msg}
+	c.p = [6]*C.float{} // keep no reference to the caller's buffers
+	if c.status != C.DESCENT_OK {
+		err := &Error{Op: what, Status: int(c.status), Msg: c.msg}
+		c.msg = ""
+		return err
 	}
 	return nil
 }
 
-// teamWanted reports whether req may start an OpenMP team: a plan's
-// forward or backward whose GEMMs are big enough for one (the C layer runs
-// small plans on one thread), or any other call, while the C layer's
-// contention guard is not backing off.
-func teamWanted() bool {
-	switch req.op {
-	case opForward, opActBackward, opBackward:
-		return C.descent_dense_team_wanted(req.plan) != 0
-	}
-	return C.descent_dnnl_team_wanted() != 0
-}
-
 func startOwner() {
-	reqs, done = make(chan *call), make(chan struct{})
+	owner = make(chan *call)
 	go func() {
 		// Never unlocked: this OS thread is oneDNN's only OpenMP master
 		// for the life of the process.
 		runtime.LockOSThread()
-		for c := range reqs {
-			exec(c)
-			done <- struct{}{}
+		for c := range owner {
+			exec(c, 0)
+			c.done <- struct{}{}
 		}
 	}()
 }
 
-// exec makes the native call c describes, on the calling OS thread.
-func exec(c *call) {
+// exec makes the native call c describes, on the calling OS thread, and
+// reads the failure message: a plan's own, or the thread's for calls
+// without a plan.
+func exec(c *call, single C.int) {
 	var st C.int
 	switch c.op {
-	case opSetThreads:
-		st = C.descent_dnnl_set_threads(c.n)
-	case opThreads:
-		c.n = C.descent_dnnl_threads()
-	case opCtxCreate:
-		st = C.descent_ctx_create(&c.ctx)
-	case opCtxDestroy:
-		C.descent_ctx_destroy(c.ctx)
 	case opSgemm:
-		st = C.descent_sgemm(c.ta, c.tb, c.dims[0], c.dims[1], c.dims[2], c.alpha,
+		st = C.call_sgemm(single, c.ta, c.tb, c.dims[0], c.dims[1], c.dims[2], c.alpha,
 			c.p[0], c.dims[3], c.p[1], c.dims[4], c.beta, c.p[2], c.dims[5])
 	case opDenseCreate:
-		st = C.descent_dense_create(c.ctx, C.int(c.dims[0]), C.int(c.dims[1]), C.int(c.dims[2]), C.int(c.dims[3]), &c.plan)
-	case opDenseDestroy:
-		C.descent_dense_destroy(c.plan)
+		st = C.call_create(single, c.forwardOnly, c.ctx, C.int(c.dims[0]), C.int(c.dims[1]), C.int(c.dims[2]), C.int(c.dims[3]), &c.plan)
 	case opForward:
-		st = C.descent_dense_forward(c.plan, c.p[0], c.p[1], c.p[2], c.p[3])
+		st = C.call_forward(single, c.plan, c.p[0], c.p[1], c.p[2], c.p[3])
 	case opActBackward:
-		st = C.descent_dense_act_backward(c.plan, c.p[0], c.p[1])
+		st = C.call_act_backward(single, c.plan, c.p[0], c.p[1])
 	case opBackward:
-		st = C.descent_dense_backward(c.plan, c.p[0], c.p[1], c.p[2], c.p[3], c.p[4], c.p[5])
+		st = C.call_backward(single, c.plan, c.p[0], c.p[1], c.p[2], c.p[3], c.p[4], c.p[5])
 	}
 	c.status = st
-	if st != C.DESCENT_OK {
+	if st == C.DESCENT_OK {
+		return
+	}
+	if c.op == opForward || c.op == opActBackward || c.op == opBackward {
+		c.msg = C.GoString(C.descent_dense_error(c.plan))
+	} else {
 		c.msg = C.GoString(C.descent_dnnl_last_error())
 	}
 }
@@ -213,40 +217,42 @@ func ptr(s []float32) *C.float {
 
 // ---- context and GEMM ----------------------------------------------------
 
-// Context is a oneDNN CPU engine and its stream.
+// Context is a oneDNN CPU engine, shared by the plans made on it. It is
+// safe for concurrent use. It may be closed before its plans: they keep
+// working (each holds a reference to the engine, which is freed with the
+// last of them) until they are closed, and no new plan can be made.
 type Context struct {
+	mu  sync.RWMutex // write-held by Close; read-held while a plan is made
 	ctx *C.descent_ctx
 }
 
-// NewContext creates a oneDNN CPU engine and stream.
+// NewContext creates a oneDNN CPU engine.
 func NewContext() (*Context, error) {
-	mu.Lock()
-	defer mu.Unlock()
-	req.op = opCtxCreate
-	if err := do("create context"); err != nil {
-		return nil, err
+	c := &Context{}
+	runtime.LockOSThread() // the message is the calling thread's
+	defer runtime.UnlockOSThread()
+	if st := C.descent_ctx_create(&c.ctx); st != C.DESCENT_OK {
+		return nil, &Error{Op: "create context", Status: int(st), Msg: C.GoString(C.descent_dnnl_last_error())}
 	}
-	c := &Context{ctx: req.ctx}
-	req.ctx = nil
 	return c, nil
 }
 
-// Close releases the context; its plans must be closed first.
+// Close releases the caller's hold on the engine; plans made on c keep it
+// until they are closed. Closing twice does nothing.
 func (c *Context) Close() error {
-	mu.Lock()
-	defer mu.Unlock()
-	if c.ctx == nil {
-		return nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctx != nil {
+		C.descent_ctx_destroy(c.ctx)
+		c.ctx = nil
 	}
-	req.op, req.ctx = opCtxDestroy, c.ctx
-	err := do("destroy context")
-	c.ctx, req.ctx = nil, nil
-	return err
+	return nil
 }
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C, row-major, with oneDNN's
 // dnnl_sgemm (op(A) m×k, op(B) k×n, C m×n). It checks that the slices hold
-// the matrices their shapes and leading dimensions imply.
+// the matrices their shapes and leading dimensions imply. It is safe for
+// concurrent use; a warm call allocates nothing.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	if m < 0 || n < 0 || k < 0 {
 		return fmt.Errorf("dnnl: sgemm: negative size m=%d n=%d k=%d", m, n, k)
@@ -271,14 +277,14 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if err := checkMatrix("C", c, m, n, ldc); err != nil {
 		return err
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	req.op = opSgemm
-	req.ta, req.tb = cbool(transA), cbool(transB)
-	req.dims = [6]C.long{C.long(m), C.long(n), C.long(k), C.long(lda), C.long(ldb), C.long(ldc)}
-	req.alpha, req.beta = C.float(alpha), C.float(beta)
-	req.p = [6]*C.float{ptr(a), ptr(b), ptr(c)}
-	return do("sgemm")
+	cl := callPool.Get().(*call)
+	defer callPool.Put(cl)
+	cl.op = opSgemm
+	cl.ta, cl.tb = cbool(transA), cbool(transB)
+	cl.dims = [6]C.long{C.long(m), C.long(n), C.long(k), C.long(lda), C.long(ldb), C.long(ldc)}
+	cl.alpha, cl.beta = C.float(alpha), C.float(beta)
+	cl.p = [6]*C.float{ptr(a), ptr(b), ptr(c)}
+	return do(cl, C.descent_dnnl_team_wanted() != 0, "sgemm")
 }
 
 func cbool(b bool) C.int {
@@ -303,38 +309,59 @@ func checkMatrix(name string, x []float32, rows, cols, ld int) error {
 // ---- dense plans ---------------------------------------------------------
 
 // Dense is a plan for one dense layer shape: y = act(x·W + b) for batches
-// of exactly Batch rows, W (In, Out) row-major, and its backward passes. Its
-// primitives and memory objects are made once; calls allocate nothing. A
-// plan is used by one goroutine at a time.
+// of exactly Batch rows, W (In, Out) row-major, and (unless made with
+// NewDenseForward) its backward passes. Its primitives, memory objects,
+// scratchpad and stream are its own and made once; calls allocate nothing.
+// A plan is meant for one goroutine at a time (its mutex makes other use
+// safe, but serial); different plans run concurrently on any goroutines.
 type Dense struct {
+	mu             sync.Mutex // held for every call
 	plan           *C.descent_dense
+	c              call // this plan's call struct
 	batch, in, out int
 	act            Activation
+	forwardOnly    bool
 	impl           string
 }
 
-// NewDense makes a plan on c.
+// NewDense makes a plan on c with forward and backward passes. It fails
+// with ErrContextClosed once c is closed.
 func (c *Context) NewDense(batch, in, out int, act Activation) (*Dense, error) {
+	return c.newDense(batch, in, out, act, false)
+}
+
+// NewDenseForward makes a forward-only plan on c, for inference: the
+// forward primitives only, no backward primitives or memory for them. Its
+// ActivationBackward and Backward return an error.
+func (c *Context) NewDenseForward(batch, in, out int, act Activation) (*Dense, error) {
+	return c.newDense(batch, in, out, act, true)
+}
+
+func (c *Context) newDense(batch, in, out int, act Activation, forwardOnly bool) (*Dense, error) {
+	kind := "dense plan"
+	if forwardOnly {
+		kind = "forward-only dense plan"
+	}
 	if batch < 1 || in < 1 || out < 1 {
-		return nil, fmt.Errorf("dnnl: dense plan %dx%dx%d: every size must be ≥ 1", batch, in, out)
+		return nil, fmt.Errorf("dnnl: %s %dx%dx%d: every size must be ≥ 1", kind, batch, in, out)
 	}
 	if act < Linear || act > Softmax {
-		return nil, fmt.Errorf("dnnl: dense plan: unknown activation %d", act)
+		return nil, fmt.Errorf("dnnl: %s: unknown activation %d", kind, act)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if c.ctx == nil {
-		return nil, fmt.Errorf("dnnl: dense plan: context closed")
+		return nil, fmt.Errorf("dnnl: %s %dx%dx%d: %w", kind, batch, in, out, ErrContextClosed)
 	}
-	req.op, req.ctx = opDenseCreate, c.ctx
-	req.dims = [6]C.long{C.long(batch), C.long(in), C.long(out), C.long(act)}
-	err := do("create dense plan")
-	req.ctx = nil
+	d := &Dense{batch: batch, in: in, out: out, act: act, forwardOnly: forwardOnly}
+	d.c.done = make(chan struct{})
+	d.c.op, d.c.ctx, d.c.forwardOnly = opDenseCreate, c.ctx, cbool(forwardOnly)
+	d.c.dims = [6]C.long{C.long(batch), C.long(in), C.long(out), C.long(act)}
+	err := do(&d.c, C.descent_dnnl_team_wanted() != 0, "create "+kind)
+	d.plan, d.c.plan, d.c.ctx = d.c.plan, nil, nil
 	if err != nil {
 		return nil, err
 	}
-	d := &Dense{plan: req.plan, batch: batch, in: in, out: out, act: act}
-	req.plan = nil
 	d.impl = C.GoString(C.descent_dense_impl(d.plan))
 	return d, nil
 }
@@ -343,93 +370,125 @@ func (c *Context) NewDense(batch, in, out int, act Activation) (*Dense, error) {
 // e.g. "fwd brg:avx512_core; act_bwd jit:avx512_core; ...".
 func (d *Dense) Impl() string { return d.impl }
 
+// String describes the plan: its shape, whether it is forward-only, and
+// its kernels.
 func (d *Dense) String() string {
-	return fmt.Sprintf("dnnl dense %dx%dx%d (%s)", d.batch, d.in, d.out, d.impl)
+	kind := ""
+	if d.forwardOnly {
+		kind = " forward-only"
+	}
+	return fmt.Sprintf("dnnl dense %dx%dx%d%s (%s)", d.batch, d.in, d.out, kind, d.impl)
 }
 
-// check verifies the plan is open and that each buffer holds at least
-// want[i] values (0: not used).
-func (d *Dense) check(op string, names [6]string, bufs [6][]float32, want [6]int) error {
+// start locks the plan and checks that it is open and that each buffer
+// holds at least want[i] values (0: not used); on success the caller runs
+// the call and unlocks.
+func (d *Dense) start(op string, names [6]string, bufs [6][]float32, want [6]int) error {
+	d.mu.Lock()
 	if d.plan == nil {
+		d.mu.Unlock()
 		return fmt.Errorf("dnnl: dense %s: plan closed", op)
 	}
 	for i := range bufs {
 		if want[i] > 0 && len(bufs[i]) < want[i] {
+			d.mu.Unlock()
 			return fmt.Errorf("dnnl: dense %dx%dx%d %s: %s has %d values, want ≥ %d", d.batch, d.in, d.out, op, names[i], len(bufs[i]), want[i])
 		}
 	}
 	return nil
 }
 
-// Forward computes y = act(x·W + b).
+// run makes the plan's call (d.mu held, released here).
+func (d *Dense) run(o op, what string, p [6]*C.float) error {
+	defer d.mu.Unlock()
+	d.c.op, d.c.plan, d.c.p = o, d.plan, p
+	err := do(&d.c, C.descent_dense_team_wanted(d.plan) != 0, what)
+	d.c.plan = nil
+	return err
+}
+
+// Forward computes y = act(x·W + b), overwriting y.
 func (d *Dense) Forward(x, w, b, y []float32) error {
 	bi, io, bo := d.batch*d.in, d.in*d.out, d.batch*d.out
-	if err := d.check("forward", [6]string{"x", "W", "b", "y"}, [6][]float32{x, w, b, y}, [6]int{bi, io, d.out, bo}); err != nil {
+	if err := d.start("forward", [6]string{"x", "W", "b", "y"}, [6][]float32{x, w, b, y}, [6]int{bi, io, d.out, bo}); err != nil {
 		return err
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	req.op, req.plan = opForward, d.plan
-	req.p = [6]*C.float{ptr(x), ptr(w), ptr(b), ptr(y)}
-	return do("dense forward")
+	return d.run(opForward, "dense forward", [6]*C.float{ptr(x), ptr(w), ptr(b), ptr(y)})
 }
 
 // ActivationBackward turns dy = ∂L/∂y into ∂L/∂z in place, from the forward
 // output y.
 func (d *Dense) ActivationBackward(y, dy []float32) error {
 	bo := d.batch * d.out
-	if err := d.check("activation backward", [6]string{"y", "dy"}, [6][]float32{y, dy}, [6]int{bo, bo}); err != nil {
+	if err := d.start("activation backward", [6]string{"y", "dy"}, [6][]float32{y, dy}, [6]int{bo, bo}); err != nil {
 		return err
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	req.op, req.plan = opActBackward, d.plan
-	req.p = [6]*C.float{ptr(y), ptr(dy)}
-	return do("dense activation backward")
+	return d.run(opActBackward, "dense activation backward", [6]*C.float{ptr(y), ptr(dy)})
 }
 
 // Backward computes dW = xᵀ·dz, db = Σ_rows dz and, when dx is not nil,
-// dx = dz·Wᵀ. dW and db are overwritten.
+// dx = dz·Wᵀ. dW, db and dx are overwritten.
 func (d *Dense) Backward(x, w, dz, dw, db, dx []float32) error {
 	bi, io, bo := d.batch*d.in, d.in*d.out, d.batch*d.out
 	want := [6]int{bi, 0, bo, io, d.out, 0}
 	if dx != nil {
 		want[1], want[5] = io, bi
 	}
-	if err := d.check("backward", [6]string{"x", "W", "dz", "dW", "db", "dx"}, [6][]float32{x, w, dz, dw, db, dx}, want); err != nil {
+	if err := d.start("backward", [6]string{"x", "W", "dz", "dW", "db", "dx"}, [6][]float32{x, w, dz, dw, db, dx}, want); err != nil {
 		return err
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	req.op, req.plan = opBackward, d.plan
-	req.p = [6]*C.float{ptr(x), nil, ptr(dz), ptr(dw), ptr(db), nil}
+	p := [6]*C.float{ptr(x), nil, ptr(dz), ptr(dw), ptr(db), nil}
 	if dx != nil {
-		req.p[1], req.p[5] = ptr(w), ptr(dx)
+		p[1], p[5] = ptr(w), ptr(dx)
 	}
-	return do("dense backward")
+	return d.run(opBackward, "dense backward", p)
 }
 
-// Close releases the plan's native resources; later calls fail.
+// Close releases the plan's native resources (and its hold on the
+// context's engine); later calls fail. Closing twice does nothing.
 func (d *Dense) Close() error {
-	mu.Lock()
-	defer mu.Unlock()
-	if d.plan == nil {
-		return nil
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.plan != nil {
+		C.descent_dense_destroy(d.plan)
+		d.plan = nil
 	}
-	req.op, req.plan = opDenseDestroy, d.plan
-	err := do("destroy dense plan")
-	d.plan, req.plan = nil, nil
-	return err
+	return nil
 }
+
+// ---- test hooks (used by this package's tests only) ----------------------
 
 // sgemmOnThisThread runs one n×n×n sgemm on the calling OS thread,
-// bypassing the serialisation and the owner thread. Only TestOneOpenMPTeam
-// uses it, to show what the discipline above prevents.
+// bypassing the owner thread and the single-thread mark. Only
+// TestOneOpenMPTeam uses it, to show what the discipline above prevents.
 func sgemmOnThisThread(a, b, c []float32, n int) int {
 	ln := C.long(n)
 	return int(C.descent_sgemm(0, 0, ln, ln, ln, 1, ptr(a), ln, ptr(b), ln, 0, ptr(c), ln))
 }
 
 // backoff starts (or, with 0, ends) a contention-guard backoff of ns
-// nanoseconds; for tests.
+// nanoseconds.
 func backoff(ns int64) { C.descent_dnnl_backoff(C.longlong(ns)) }
+
+// failNextBuilds makes the plan's next n (re)builds fail
+// (descent_dense_fail_next_builds).
+func (d *Dense) failNextBuilds(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	C.descent_dense_fail_next_builds(d.plan, C.int(n))
+}
+
+// boundBuffers counts the plan's memory objects that point at a buffer
+// (descent_dense_bound_buffers): 0 between calls.
+func (d *Dense) boundBuffers() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return int(C.descent_dense_bound_buffers(d.plan))
+}
+
+// scratchpadBytes is the size of the plan's own scratchpad.
+func (d *Dense) scratchpadBytes() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return int(C.descent_dense_scratchpad_size(d.plan))
+}

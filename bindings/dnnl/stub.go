@@ -40,6 +40,11 @@ func (c *Context) NewDense(batch, in, out int, act Activation) (*Dense, error) {
 	return nil, ErrUnavailable
 }
 
+// NewDenseForward fails: oneDNN is not linked.
+func (c *Context) NewDenseForward(batch, in, out int, act Activation) (*Dense, error) {
+	return nil, ErrUnavailable
+}
+
 // Impl reports that oneDNN is not linked.
 func (d *Dense) Impl() string { return "not linked" }
 
