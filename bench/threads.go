@@ -21,7 +21,7 @@ type ThreadSweepConfig struct {
 	// returns the engine's thread count (registry.SetThreads).
 	Apply func(e backend.Engine, n int) (int, error)
 	// Backoffs, if set, counts the engine's contention backoffs so far
-	// (bindings/dnnl.Backoffs); the sweep records how many fell in each
+	// (bindings/libdnnl.Backoffs); the sweep records how many fell in each
 	// setting's timed epochs.
 	Backoffs func() int64
 	// Train, Epochs, NewModel, NewOptimizer, BatchSize and Seed are as in

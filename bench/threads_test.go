@@ -12,7 +12,7 @@ import (
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/backend/registry"
 	"github.com/descent-ml/descent/bench"
-	dnnl "github.com/descent-ml/descent/bindings/dnnl"
+	"github.com/descent-ml/descent/bindings/libdnnl"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/train"
@@ -50,7 +50,7 @@ func BenchmarkThreadSweep(b *testing.B) {
 				b.Skip(err)
 			}
 			res, err := bench.ThreadSweep(context.Background(), bench.ThreadSweepConfig{
-				Engine: e, Settings: settings, Apply: applyThreads, Backoffs: dnnl.Backoffs,
+				Engine: e, Settings: settings, Apply: applyThreads, Backoffs: libdnnl.Backoffs,
 				Train: src, Epochs: epochs, BatchSize: 128, Seed: 1,
 				NewModel: func() (*model.Sequential, error) {
 					return model.NewSequential(784, model.Dense(128, model.Sigmoid), model.Dense(128, model.Sigmoid), model.Dense(10, model.Softmax))

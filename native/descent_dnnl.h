@@ -2,7 +2,7 @@
  * descent_dnnl.h: descent's C layer over the oneDNN v2 C API.
  *
  * Every call into oneDNN that descent makes is behind this header: the Go
- * binding (bindings/dnnl) and the C tests see only opaque handles, plain
+ * binding (bindings/libdnnl) and the C tests see only opaque handles, plain
  * float pointers and int status codes. oneDNN v3 removed the operation
  * descriptors this layer is written with, so it refuses any other major
  * version at compile time.

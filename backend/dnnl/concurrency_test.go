@@ -50,7 +50,7 @@ func TestForwardPlanRefusesBackward(t *testing.T) {
 	require.NoError(t, err)
 	defer p.Close()
 	d, ok := p.(backend.DensePlan)
-	require.True(t, ok, "the plan is a *bindings/dnnl.Dense")
+	require.True(t, ok, "the plan is a *bindings/libdnnl.Dense")
 	err = d.ActivationBackward(make([]float32, 8), make([]float32, 8))
 	assert.ErrorContains(t, err, "forward-only plan has no backward pass")
 	err = d.Backward(make([]float32, 12), make([]float32, 6), make([]float32, 8), make([]float32, 6), make([]float32, 2), nil)

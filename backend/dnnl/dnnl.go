@@ -7,28 +7,28 @@
 // The cgo binding, its concurrency (plans of their own, run concurrently on
 // any goroutines) and its thread discipline (one OpenMP master for the
 // whole process when oneDNN runs more than one thread) are in
-// bindings/dnnl; the C layer is native/descent_dnnl.c.
+// bindings/libdnnl; the C layer is native/descent_dnnl.c.
 package dnnl
 
 import (
 	"fmt"
 
 	"github.com/descent-ml/descent/backend"
-	bind "github.com/descent-ml/descent/bindings/dnnl"
+	"github.com/descent-ml/descent/bindings/libdnnl"
 )
 
 // Engine is the oneDNN backend: one oneDNN CPU engine, shared by its plans.
 // It is safe for concurrent use, and its plans run concurrently (see
 // backend.DensePlanner).
 type Engine struct {
-	ctx *bind.Context
+	ctx *libdnnl.Context
 }
 
 var (
 	_ backend.DensePlanner   = (*Engine)(nil)
 	_ backend.ForwardPlanner = (*Engine)(nil)
-	_ backend.DensePlan      = (*bind.Dense)(nil)
-	_ backend.ForwardPlan    = (*bind.Dense)(nil)
+	_ backend.DensePlan      = (*libdnnl.Dense)(nil)
+	_ backend.ForwardPlan    = (*libdnnl.Dense)(nil)
 )
 
 // DefaultThreads is oneDNN's thread count until someone sets it (the C
@@ -40,13 +40,13 @@ const DefaultThreads = 1
 
 // New returns the oneDNN engine, or an error when oneDNN is not linked into
 // this binary. It changes no thread setting: oneDNN's thread count is
-// process-wide, DefaultThreads until SetThreads (or bindings/dnnl.SetThreads)
+// process-wide, DefaultThreads until SetThreads (or bindings/libdnnl.SetThreads)
 // changes it.
 func New() (*Engine, error) {
-	if !bind.Available() {
-		return nil, bind.ErrUnavailable
+	if !libdnnl.Available() {
+		return nil, libdnnl.ErrUnavailable
 	}
-	ctx, err := bind.NewContext()
+	ctx, err := libdnnl.NewContext()
 	if err != nil {
 		return nil, fmt.Errorf("dnnl backend: %w", err)
 	}
@@ -59,31 +59,31 @@ func (e *Engine) Name() string { return "dnnl" }
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C with oneDNN's dnnl_sgemm. It
 // panics on inconsistent arguments, as gonum's blas does.
 func (e *Engine) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if err := bind.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); err != nil {
+	if err := libdnnl.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); err != nil {
 		panic(err)
 	}
 }
 
 // SetThreads sets oneDNN's (process-wide) OpenMP thread count
-// (bindings/dnnl.SetThreads); plans made earlier rebuild their primitives at
+// (bindings/libdnnl.SetThreads); plans made earlier rebuild their primitives at
 // their next call.
-func (e *Engine) SetThreads(n int) error { return bind.SetThreads(n) }
+func (e *Engine) SetThreads(n int) error { return libdnnl.SetThreads(n) }
 
 // Threads reports oneDNN's thread count.
-func (e *Engine) Threads() int { return bind.Threads() }
+func (e *Engine) Threads() int { return libdnnl.Threads() }
 
 // Config describes the linked oneDNN: version, threading runtime and the
 // instruction set its kernels use.
-func (e *Engine) Config() string { return bind.Version() }
+func (e *Engine) Config() string { return libdnnl.Version() }
 
 // PlanDense makes a native plan for y = act(x·W + b) at this batch size.
-// The plan is a *bindings/dnnl.Dense; its Impl method names the oneDNN
+// The plan is a *bindings/libdnnl.Dense; its Impl method names the oneDNN
 // kernels chosen.
 func (e *Engine) PlanDense(batch, in, out int, act backend.Activation) (backend.DensePlan, error) {
 	if !act.Valid() {
 		return nil, fmt.Errorf("dnnl backend: unknown activation %v", act)
 	}
-	d, err := e.ctx.NewDense(batch, in, out, bind.Activation(act))
+	d, err := e.ctx.NewDense(batch, in, out, libdnnl.Activation(act))
 	if err != nil {
 		return nil, fmt.Errorf("dnnl backend: %w", err)
 	}
@@ -92,12 +92,12 @@ func (e *Engine) PlanDense(batch, in, out int, act backend.Activation) (backend.
 
 // PlanDenseForward makes a forward-only native plan for y = act(x·W + b) at
 // this batch size, for inference: no backward primitives or memory. Its
-// ActivationBackward and Backward (it is a *bindings/dnnl.Dense) fail.
+// ActivationBackward and Backward (it is a *bindings/libdnnl.Dense) fail.
 func (e *Engine) PlanDenseForward(batch, in, out int, act backend.Activation) (backend.ForwardPlan, error) {
 	if !act.Valid() {
 		return nil, fmt.Errorf("dnnl backend: unknown activation %v", act)
 	}
-	d, err := e.ctx.NewDenseForward(batch, in, out, bind.Activation(act))
+	d, err := e.ctx.NewDenseForward(batch, in, out, libdnnl.Activation(act))
 	if err != nil {
 		return nil, fmt.Errorf("dnnl backend: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/descent-ml/descent/backend/backendtest"
 	"github.com/descent-ml/descent/backend/dnnl"
 	"github.com/descent-ml/descent/backend/openblas"
-	bind "github.com/descent-ml/descent/bindings/dnnl"
+	"github.com/descent-ml/descent/bindings/libdnnl"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/train"
@@ -56,9 +56,9 @@ func TestDenseConformance(t *testing.T) {
 }
 
 func TestActivationValuesMatchTheBinding(t *testing.T) {
-	for a, b := range map[backend.Activation]bind.Activation{
-		backend.Linear: bind.Linear, backend.Sigmoid: bind.Sigmoid, backend.Tanh: bind.Tanh,
-		backend.ReLU: bind.ReLU, backend.Softmax: bind.Softmax,
+	for a, b := range map[backend.Activation]libdnnl.Activation{
+		backend.Linear: libdnnl.Linear, backend.Sigmoid: libdnnl.Sigmoid, backend.Tanh: libdnnl.Tanh,
+		backend.ReLU: libdnnl.ReLU, backend.Softmax: libdnnl.Softmax,
 	} {
 		assert.Equal(t, int(a), int(b), a.String())
 	}
@@ -69,7 +69,7 @@ func TestPlanReportsItsKernels(t *testing.T) {
 	p, err := e.PlanDense(128, 784, 128, backend.Sigmoid)
 	require.NoError(t, err)
 	defer p.Close()
-	impl := p.(*bind.Dense).Impl()
+	impl := p.(*libdnnl.Dense).Impl()
 	t.Log(impl)
 	for _, part := range []string{"fwd ", "act_bwd ", "bwd_weights ", "bwd_data "} {
 		assert.Contains(t, impl, part)

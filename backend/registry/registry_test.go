@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/descent-ml/descent/backend/registry"
-	dbind "github.com/descent-ml/descent/bindings/dnnl"
-	obind "github.com/descent-ml/descent/bindings/openblas"
+	"github.com/descent-ml/descent/bindings/libdnnl"
+	"github.com/descent-ml/descent/bindings/libopenblas"
 )
 
 func TestOpen(t *testing.T) {
@@ -17,9 +17,9 @@ func TestOpen(t *testing.T) {
 	// nodnnl (or noopenblas) auto must fall back with a one-line notice.
 	auto, notice := "gonum", "pure-Go backend (gonum)"
 	switch {
-	case dbind.Available():
+	case libdnnl.Available():
 		auto, notice = "dnnl", ""
-	case obind.Available():
+	case libopenblas.Available():
 		auto, notice = "openblas", "using the openblas backend"
 	}
 	for _, tc := range []struct{ name, want string }{
@@ -28,7 +28,7 @@ func TestOpen(t *testing.T) {
 		{"dnnl", "dnnl"},
 		{"auto", auto},
 	} {
-		if (tc.name == "dnnl" && !dbind.Available()) || (tc.name == "openblas" && !obind.Available()) {
+		if (tc.name == "dnnl" && !libdnnl.Available()) || (tc.name == "openblas" && !libopenblas.Available()) {
 			_, _, err := registry.Open(tc.name)
 			assert.ErrorContains(t, err, "not linked into this binary", tc.name)
 			continue
@@ -67,11 +67,11 @@ func TestSetThreads(t *testing.T) {
 			assert.Equal(t, n, got, name)
 			assert.Equal(t, n, e.Threads(), name)
 			assert.Equal(t, procs, runtime.GOMAXPROCS(0), name)
-			if dbind.Available() {
-				assert.Equal(t, n, dbind.Threads(), name)
+			if libdnnl.Available() {
+				assert.Equal(t, n, libdnnl.Threads(), name)
 			}
-			if obind.Available() {
-				assert.Equal(t, n, obind.Threads(), name)
+			if libopenblas.Available() {
+				assert.Equal(t, n, libopenblas.Threads(), name)
 			}
 		}
 		got, err := registry.SetThreads(e, 0)
@@ -79,11 +79,11 @@ func TestSetThreads(t *testing.T) {
 		assert.Equal(t, registry.AutoThreads(e), got, name)
 		assert.Equal(t, got, e.Threads(), name)
 		assert.Equal(t, procs, runtime.GOMAXPROCS(0), name)
-		if dbind.Available() && name != "dnnl" {
-			assert.Equal(t, 1, dbind.Threads(), name)
+		if libdnnl.Available() && name != "dnnl" {
+			assert.Equal(t, 1, libdnnl.Threads(), name)
 		}
-		if obind.Available() && name != "openblas" {
-			assert.Equal(t, 1, obind.Threads(), name)
+		if libopenblas.Available() && name != "openblas" {
+			assert.Equal(t, 1, libopenblas.Threads(), name)
 		}
 	}
 	e, _, err := registry.Open("gonum")
@@ -94,21 +94,21 @@ func TestSetThreads(t *testing.T) {
 
 // Opening a backend changes no thread setting: an earlier SetThreads holds.
 func TestOpenKeepsThreadSettings(t *testing.T) {
-	if !dbind.Available() || !obind.Available() {
+	if !libdnnl.Available() || !libopenblas.Available() {
 		t.Skip("needs oneDNN and OpenBLAS")
 	}
 	procs := runtime.GOMAXPROCS(0)
-	require.NoError(t, dbind.SetThreads(2))
-	require.NoError(t, obind.SetThreads(2))
+	require.NoError(t, libdnnl.SetThreads(2))
+	require.NoError(t, libopenblas.SetThreads(2))
 	defer func() {
-		require.NoError(t, dbind.SetThreads(1))
-		require.NoError(t, obind.SetThreads(1))
+		require.NoError(t, libdnnl.SetThreads(1))
+		require.NoError(t, libopenblas.SetThreads(1))
 	}()
 	for _, name := range registry.Names() {
 		_, _, err := registry.Open(name)
 		require.NoError(t, err, name)
-		assert.Equal(t, 2, dbind.Threads(), "dnnl threads after opening %s", name)
-		assert.Equal(t, 2, obind.Threads(), "openblas threads after opening %s", name)
+		assert.Equal(t, 2, libdnnl.Threads(), "dnnl threads after opening %s", name)
+		assert.Equal(t, 2, libopenblas.Threads(), "openblas threads after opening %s", name)
 		assert.Equal(t, procs, runtime.GOMAXPROCS(0), "GOMAXPROCS after opening %s", name)
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"runtime"
 
 	"github.com/descent-ml/descent/backend"
-	dbind "github.com/descent-ml/descent/bindings/dnnl"
-	obind "github.com/descent-ml/descent/bindings/openblas"
+	"github.com/descent-ml/descent/bindings/libdnnl"
+	"github.com/descent-ml/descent/bindings/libopenblas"
 )
 
 // SetThreads applies a --threads setting to every native thread pool in
@@ -32,13 +32,13 @@ func SetThreads(e backend.Engine, n int) (int, error) {
 		own, others = AutoThreads(e), 1
 	}
 	// The native pools are process-wide; set the ones e does not use first.
-	if dbind.Available() && e.Name() != "dnnl" {
-		if err := dbind.SetThreads(others); err != nil {
+	if libdnnl.Available() && e.Name() != "dnnl" {
+		if err := libdnnl.SetThreads(others); err != nil {
 			return 0, err
 		}
 	}
-	if obind.Available() && e.Name() != "openblas" {
-		if err := obind.SetThreads(others); err != nil {
+	if libopenblas.Available() && e.Name() != "openblas" {
+		if err := libopenblas.SetThreads(others); err != nil {
 			return 0, err
 		}
 	}

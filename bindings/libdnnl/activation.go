@@ -1,4 +1,4 @@
-package dnnl
+package libdnnl
 
 // Activation selects the activation a Dense plan fuses; the values are those
 // of descent's backend.Activation and the C layer's descent_act.

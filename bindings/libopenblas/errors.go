@@ -1,4 +1,4 @@
-package openblas
+package libopenblas
 
 import "errors"
 

@@ -1,6 +1,6 @@
 //go:build !cgo || noopenblas
 
-package openblas
+package libopenblas
 
 // Available reports whether OpenBLAS was linked into this binary: false in
 // this build (no cgo, or the noopenblas tag).

@@ -1,6 +1,6 @@
 //go:build !cgo || nodnnl
 
-package dnnl
+package libdnnl
 
 // Available reports whether oneDNN is linked into this binary: false in this
 // build (no cgo, or the nodnnl tag).

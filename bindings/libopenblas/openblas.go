@@ -1,6 +1,6 @@
 //go:build cgo && !noopenblas
 
-package openblas
+package libopenblas
 
 /*
 #cgo LDFLAGS: -lopenblas

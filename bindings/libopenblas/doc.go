@@ -1,4 +1,4 @@
-// Package openblas is the thin cgo binding to the system OpenBLAS (Debian's
+// Package libopenblas is the thin cgo binding to the system OpenBLAS (Debian's
 // libopenblas-dev): it links the library and controls its thread pool.
 //
 // The GEMM itself goes through gonum.org/v1/netlib/blas/netlib, which calls
@@ -9,4 +9,4 @@
 // compiles to a stub whose Available reports false and whose functions
 // return ErrUnavailable, so the rest of descent builds and falls back to the
 // pure-Go backend.
-package openblas
+package libopenblas

@@ -1,4 +1,4 @@
-package dnnl
+package libdnnl
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-// Package dnnl is the thin cgo binding to descent's C layer over oneDNN v2
+// Package libdnnl is the thin cgo binding to descent's C layer over oneDNN v2
 // (native/descent_dnnl.h; Debian's libdnnl-dev 2.6): dense-layer plans with
 // fused bias and activation, their backward passes, forward-only plans for
 // inference, and oneDNN's sgemm.
@@ -75,4 +75,4 @@
 // Without cgo (CGO_ENABLED=0) or with the build tag nodnnl, the package
 // compiles to a stub whose Available reports false and whose functions return
 // ErrUnavailable, so descent still builds and falls back to another backend.
-package dnnl
+package libdnnl

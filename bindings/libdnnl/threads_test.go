@@ -1,6 +1,6 @@
 //go:build cgo && !nodnnl && linux
 
-package dnnl
+package libdnnl
 
 import (
 	"os"

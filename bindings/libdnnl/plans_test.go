@@ -1,6 +1,6 @@
 //go:build cgo && !nodnnl
 
-package dnnl
+package libdnnl
 
 import (
 	"errors"

@@ -1,6 +1,6 @@
 //go:build cgo && !nodnnl
 
-package dnnl
+package libdnnl
 
 /*
 #cgo CFLAGS: -O3 -I${SRCDIR}/../../native
