@@ -214,6 +214,9 @@ func Write(dir string, c *Checkpoint) (string, error) {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("checkpoint: %w", err)
+	}
 	man := manifestJSON{Format: FormatVersion, Kind: "descent-checkpoint", Files: map[string]fileEntry{}}
 	for _, f := range []string{ModelFile, OptimizerFile, StateFile} {
 		sum := sha256.Sum256(files[f])

@@ -157,8 +157,8 @@ func resumeAt(r *FitState, steps, epochs int) (int, FitState, error) {
 		return 0, FitState{}, fmt.Errorf("train: resume: the state has %d steps per epoch, this Fit %d (other data or batch size)", r.Steps, steps)
 	case r.Epoch < 1 || r.Step < 0 || r.Step > steps || (r.Done && r.Step != steps):
 		return 0, FitState{}, fmt.Errorf("train: resume: impossible position epoch %d step %d of %d", r.Epoch, r.Step, steps)
-	case r.Epoch+btoi(r.Done) > epochs:
-		return 0, FitState{}, fmt.Errorf("train: resume: the state is past epoch %d, the last of this Fit", epochs)
+	case r.Epoch > epochs:
+		return 0, FitState{}, fmt.Errorf("train: resume: the state is in epoch %d, past the last of this Fit (%d)", r.Epoch, epochs)
 	}
 	if r.Done {
 		return r.Epoch + 1, FitState{}, nil
