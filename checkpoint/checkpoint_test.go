@@ -180,3 +180,13 @@ func TestDecodeSafetensorsRefusesLies(t *testing.T) {
 	_, _, err = checkpoint.DecodeSafetensors(f)
 	assert.ErrorContains(t, err, "too large")
 }
+
+func seqN(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+func randFor(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0)) }
