@@ -135,7 +135,7 @@ type layerMeta struct {
 // Name is the folder name of the checkpoint after global step n.
 func Name(n int) string { return fmt.Sprintf("ckpt-%09d", n) }
 
-var nameRE = regexp.MustCompile(`^ckpt-[0-9]{9}$`)
+var nameRE = regexp.MustCompile(`^ckpt-[0-9]{9}(\.[0-9]{1,6})?$`)
 
 // globalStep is the number of steps done at the checkpoint's position.
 func (c *Checkpoint) globalStep() int { return (c.Fit.Epoch-1)*c.Fit.Steps + c.Fit.Step }
@@ -194,12 +194,9 @@ func nonNil(v []float64) []float64 {
 }
 
 // Write writes c into dir as a new checkpoint folder and points dir/LATEST
-// at it, crash-safely: the files are written and fsynced in a temporary
-// folder, the manifest last, the folder is fsynced and renamed to
-// ckpt-NNNNNNNNN (the global step), dir is fsynced, LATEST is replaced
-// atomically and dir fsynced again; only then are the older checkpoints
-// removed. A kill at any moment leaves LATEST naming a complete
-// checkpoint (or no LATEST before the first). It returns the folder.
+// at it, crash-safely (see the package documentation): a kill at any
+// moment leaves LATEST naming a complete checkpoint (or no LATEST before
+// the first). It returns the folder.
 func Write(dir string, c *Checkpoint) (string, error) {
 	files, err := c.encode()
 	if err != nil {
@@ -221,30 +218,41 @@ func Write(dir string, c *Checkpoint) (string, error) {
 	for _, f := range []string{ModelFile, OptimizerFile, StateFile} {
 		sum := sha256.Sum256(files[f])
 		man.Files[f] = fileEntry{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(files[f]))}
-		if err := writeSynced(filepath.Join(tmp, f), files[f]); err != nil {
-			return "", err
-		}
 	}
 	mb, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
 		return "", err
 	}
-	if err := writeSynced(filepath.Join(tmp, ManifestFile), append(mb, '\n')); err != nil {
-		return "", err
+	files[ManifestFile] = append(mb, '\n')
+	// Every file, and LATEST's replacement, is written and fsynced at
+	// once (the fsyncs overlap: fewer journal commits). Nothing is visible
+	// before the renames below, so their order does not matter.
+	final := filepath.Join(dir, name)
+	for i := 1; exists(final); i++ {
+		// The same position again (a resumed run): a new name, so that
+		// LATEST never names a folder being replaced.
+		name = fmt.Sprintf("%s.%d", Name(c.globalStep()), i)
+		final = filepath.Join(dir, name)
+	}
+	latestTmp := filepath.Join(dir, ".tmp-"+LatestFile+"-"+randSuffix())
+	defer os.Remove(latestTmp) // a no-op once renamed
+	paths := map[string][]byte{latestTmp: []byte(name + "\n")}
+	for f, b := range files {
+		paths[filepath.Join(tmp, f)] = b
+	}
+	errs := make(chan error, len(paths))
+	for p, b := range paths {
+		go func() { errs <- writeSynced(p, b) }()
+	}
+	var werr error
+	for range paths {
+		werr = errors.Join(werr, <-errs)
+	}
+	if werr != nil {
+		return "", werr
 	}
 	if err := syncDir(tmp); err != nil {
 		return "", err
-	}
-	final := filepath.Join(dir, name)
-	if _, err := os.Stat(final); err == nil {
-		// The same position again (a resumed run): move the old one aside
-		// first; LATEST names it only if it was the newest, and then the
-		// new one replaces it with identical content.
-		old := filepath.Join(dir, ".old-"+name+"-"+randSuffix())
-		if err := os.Rename(final, old); err != nil {
-			return "", fmt.Errorf("checkpoint: %w", err)
-		}
-		defer os.RemoveAll(old)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return "", fmt.Errorf("checkpoint: %w", err)
@@ -252,10 +260,7 @@ func Write(dir string, c *Checkpoint) (string, error) {
 	if err := syncDir(dir); err != nil {
 		return "", err
 	}
-	if err := writeSynced(filepath.Join(dir, ".tmp-"+LatestFile), []byte(name+"\n")); err != nil {
-		return "", err
-	}
-	if err := os.Rename(filepath.Join(dir, ".tmp-"+LatestFile), filepath.Join(dir, LatestFile)); err != nil {
+	if err := os.Rename(latestTmp, filepath.Join(dir, LatestFile)); err != nil {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	if err := syncDir(dir); err != nil {
@@ -273,10 +278,15 @@ func prune(dir, keep string) {
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if n != keep && e.IsDir() && (nameRE.MatchString(n) || strings.HasPrefix(n, ".tmp-ckpt-") || strings.HasPrefix(n, ".old-ckpt-")) {
+		if n != keep && ((e.IsDir() && (nameRE.MatchString(n) || strings.HasPrefix(n, ".tmp-ckpt-"))) || strings.HasPrefix(n, ".tmp-"+LatestFile+"-")) {
 			os.RemoveAll(filepath.Join(dir, n))
 		}
 	}
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 func randSuffix() string {

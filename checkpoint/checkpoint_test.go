@@ -190,3 +190,19 @@ func seqN(n int) []int {
 }
 
 func randFor(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0)) }
+
+// Writing a position again (a resumed run) takes a new name: LATEST never
+// names a folder being replaced, and the older one is pruned afterwards.
+func TestWriteSamePositionTwice(t *testing.T) {
+	dir, first, _ := writeOne(t)
+	ck, _, err := checkpoint.Load(dir)
+	require.NoError(t, err)
+	second, err := checkpoint.Write(dir, ck)
+	require.NoError(t, err)
+	assert.Equal(t, first+".1", second)
+	_, folder, err := checkpoint.Load(dir)
+	require.NoError(t, err)
+	assert.Equal(t, second, folder)
+	ents, _ := os.ReadDir(dir)
+	assert.Len(t, ents, 2, "LATEST and one checkpoint: %v", ents)
+}

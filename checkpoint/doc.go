@@ -7,7 +7,8 @@
 // A checkpoint directory DIR holds:
 //
 //	DIR/LATEST               one line: the name of the newest complete checkpoint
-//	DIR/ckpt-NNNNNNNNN/      one checkpoint, NNNNNNNNN = steps done in the run (9 digits)
+//	DIR/ckpt-NNNNNNNNN/      one checkpoint, NNNNNNNNN = steps done in the run (9 digits;
+//	                          ckpt-NNNNNNNNN.K when a resumed run reaches a position again)
 //	    model.safetensors     the network: tensors layers.<l>.kernel (F32, shape
 //	                          [in, out], row-major: y = x·W + b) and layers.<l>.bias
 //	                          (F32, [out]); __metadata__ {"format":"descent-checkpoint",
@@ -52,11 +53,13 @@
 //
 // # Crash safety
 //
-// Write makes the folder as .tmp-ckpt-…, writes and fsyncs every file (the
-// manifest last), fsyncs the folder, renames it to ckpt-NNNNNNNNN, fsyncs
-// DIR, writes LATEST through a temporary file renamed over it, fsyncs DIR
-// again, and only then removes older checkpoints. Killed at any moment, DIR's
-// LATEST names a complete checkpoint (the new one or the previous).
+// Write makes the folder as .tmp-ckpt-…, writes and fsyncs its four files
+// and LATEST's replacement (.tmp-LATEST-…) concurrently, fsyncs the folder,
+// renames it to its unused final name, fsyncs DIR, renames the new LATEST
+// over the old one, fsyncs DIR again, and only then removes older
+// checkpoints and leftovers of killed writes. Killed at any moment, DIR's
+// LATEST names a complete checkpoint (the new one or the previous); no
+// folder LATEST may name is ever replaced in place.
 //
 // # Refusals
 //
