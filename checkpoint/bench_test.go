@@ -2,6 +2,7 @@ package checkpoint_test
 
 import (
 	"context"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -20,7 +21,9 @@ import (
 // costs beside one epoch of it on MNIST's 54,000 training images (backend
 // auto, batch 128): the median of 5 epochs and of 20 checkpoints written
 // into a fresh folder each time (fsyncs included). It reports
-// ckpt-ms, epoch-ms and ckpt-%-of-epoch.
+// ckpt-ms, epoch-ms and ckpt-%-of-epoch. The checkpoints go under
+// $DESCENT_CKPT_BENCH_DIR when set (e.g. /dev/shm: the cost without the
+// disk's fsync latency), else under the test's temporary folder.
 //
 //	go test ./checkpoint -run XXX -bench CheckpointVsEpoch -benchtime 1x
 func BenchmarkCheckpointVsEpoch(b *testing.B) {
@@ -52,7 +55,13 @@ func BenchmarkCheckpointVsEpoch(b *testing.B) {
 			last.History = h
 		}
 		for range 20 {
-			s, err := checkpoint.NewSaver(b.TempDir(), 0, tr, id, nil)
+			dir := b.TempDir()
+			if base := os.Getenv("DESCENT_CKPT_BENCH_DIR"); base != "" {
+				dir, err = os.MkdirTemp(base, "descent-ckpt-bench-")
+				require.NoError(b, err)
+				defer os.RemoveAll(dir)
+			}
+			s, err := checkpoint.NewSaver(dir, 0, tr, id, nil)
 			require.NoError(b, err)
 			start := time.Now()
 			require.NoError(b, s.Save(last))
