@@ -172,3 +172,28 @@ func TestSignalsCheckpointAndResume(t *testing.T) {
 		assert.True(t, bytes.Equal(want, got), "%v: the resumed run's model differs", tc.sig)
 	}
 }
+
+// --resume refuses another run's checkpoint naming what differs, and a
+// damaged one naming the file and the reason.
+func TestResumeRefusals(t *testing.T) {
+	bin := buildDescent(t)
+	ck := filepath.Join(t.TempDir(), "ck")
+	runTo(t, bin, args("--epochs", "1", "--checkpoint", ck)...)
+	refuse := func(want string, a ...string) {
+		t.Helper()
+		var errb bytes.Buffer
+		cmd := exec.Command(bin, a...)
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		require.Error(t, err)
+		assert.Contains(t, errb.String(), want)
+	}
+	refuse("network: checkpoint 784→8 sigmoid→10 softmax, this run 784→9 sigmoid→10 softmax",
+		append(args("--resume", ck), "--hidden", "9")...)
+	refuse("optimizer: checkpoint adam, this run rmsprop", append(args("--resume", ck), "--optimizer", "rmsprop")...)
+	refuse("training data (SHA-256)", append(args("--resume", ck), "--train-limit", "500")...)
+	latest, err := checkpoint.Latest(ck)
+	require.NoError(t, err)
+	require.NoError(t, os.Truncate(filepath.Join(latest, checkpoint.ModelFile), 100))
+	refuse("model.safetensors: 100 bytes, the manifest says", args("--resume", ck)...)
+}
