@@ -45,6 +45,12 @@ func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
 // it returns the error together with the model and the history of the
 // completed epochs (history may be nil if Fit failed before starting).
 func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, callbacks ...train.Callback) (*fitted, error) {
+	return fitNetworkWith(ctx, eng, cfg, sets, nil, callbacks...)
+}
+
+// fitNetworkWith is fitNetwork, resuming from and writing checkpoints as k
+// says (nil: neither).
+func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, k *ckptRun, callbacks ...train.Callback) (*fitted, error) {
 	start := time.Now()
 	act, err := model.ParseActivation(cfg.Activation)
 	if err != nil {
@@ -73,6 +79,9 @@ func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dat
 	if sets.val != nil {
 		fit.Validation = sets.val
 	}
+	if err := k.setup(tr, &fit); err != nil {
+		return nil, err
+	}
 	hist, err := tr.Fit(ctx, sets.train, fit)
 	f := &fitted{model: m, history: hist}
 	if err != nil {
@@ -81,7 +90,7 @@ func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dat
 		return f, err
 	}
 	if f.testLoss, f.testAccuracy, f.pred, err = tr.EvaluateClasses(ctx, sets.tst); err != nil {
-		return nil, err
+		return f, err // the trained model and its history are kept
 	}
 	f.seconds = time.Since(start).Seconds()
 	return f, nil

@@ -43,8 +43,9 @@ func trainCommand(env Env) *ucli.Command {
 		Usage: "train a network on MNIST (or Fashion-MNIST) and report on the test set",
 		Description: "Defaults are the tutorial's: 784→128 sigmoid→128 sigmoid→10 softmax, " +
 			"categorical cross-entropy, Adam at lr 0.001, batch 128, 10 epochs, 10% validation.",
-		Flags: append(trainFlags(),
+		Flags: append(append(trainFlags(),
 			&ucli.StringFlag{Name: "out", Usage: "also write a run folder: history (JSON, CSV), the validation curves (PNG, SVG), classification report, confusion matrix and report.html, as descent compare does"}),
+			checkpointFlags()...),
 		Action: func(c *ucli.Context) error {
 			cfg, err := readNetConfig(c)
 			if err != nil {
@@ -137,14 +138,24 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	if err := checkOut(c); err != nil { // before training, not after
 		return err
 	}
+	k, err := readCheckpointFlags(c)
+	if err != nil {
+		return err
+	}
 	sets, err := loadDataSets(cfg.Dataset, c.String("data"), cfg.ValSplit)
 	if err != nil {
 		return err
+	}
+	if n := c.Int("train-limit"); n > 0 && n < sets.train.Len() {
+		sets.train = sets.train.Subset(seqInts(n))
 	}
 	cfg.Input, cfg.Classes = sets.train.Features(), sets.train.Classes()
 	eng, err := openEngine(env, &cfg)
 	if err != nil {
 		return err
+	}
+	if k != nil {
+		k.identify(cfg, sets, c.Int("train-limit"))
 	}
 	quiet := c.Bool("quiet")
 	var callbacks []train.Callback
@@ -153,8 +164,10 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 			sets.train.Len(), lenOf(sets.val), sets.tst.Len(), cfg.Backend, cfg.Threads, cfg.Optimizer, cfg.LR)
 		callbacks = append(callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
 	}
-	f, err := fitNetwork(c.Context, eng, cfg, sets, callbacks...)
+	f, err := fitNetworkWith(c.Context, eng, cfg, sets, k, callbacks...)
 	if err != nil {
+		saveInterrupted(c, env, f)
+		k.interrupted(c, env)
 		return keepPartialHistory(c, cfg, f, err)
 	}
 	m, hist := f.model, f.history

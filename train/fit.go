@@ -23,7 +23,42 @@ type FitConfig struct {
 	Validation data.Source
 	// Callbacks observe the training (progress lines, early stopping...).
 	Callbacks []Callback
+	// Resume, if not nil, continues a Fit with the same data, seed and
+	// batch size from where it stood (a FitState handed to OnState, e.g.
+	// restored from a checkpoint): the sample order of every epoch is
+	// replayed from Seed, so the steps that follow are those of a Fit that
+	// was never stopped. The model's Params and the optimizer's state must
+	// be restored by the caller first (Optimizer.SetState).
+	Resume *FitState
+	// OnState, if not nil, is called after every step, at the end of every
+	// epoch (after validation and the callbacks) and when Fit stops on ctx,
+	// with where the Fit stands (package checkpoint writes checkpoints from
+	// it). An error stops the Fit. It runs on the training goroutine.
+	OnState func(FitState) error
 }
+
+// A FitState is where a Fit stands: Step steps of epoch Epoch are done
+// (Epoch counts from 1), with the running sums of the epoch so far; Done
+// says the epoch is complete (validated, in History).
+type FitState struct {
+	Epoch, Step, Steps int
+	LossSum            float64 // sum of the per-sample losses of the epoch so far
+	Correct, Seen      int     // correct predictions and samples of the epoch so far
+	Done               bool
+	// Reason is why OnState is called: StateStep, StateEpoch or StateStopped.
+	Reason StateReason
+	// History holds the completed epochs. It is Fit's own: copy what must outlive the call.
+	History *History
+}
+
+// StateReason says why Fit calls OnState.
+type StateReason int
+
+const (
+	StateStep    StateReason = iota // a step is done
+	StateEpoch                      // an epoch is done
+	StateStopped                    // Fit stops: ctx was cancelled
+)
 
 // Fit trains for cfg.Epochs epochs over src in batches of the trainer's batch
 // size (the last, partial batch is kept), reshuffling every epoch, and
@@ -59,14 +94,29 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed5eed))
 	steps := (n + t.batchSize - 1) / t.batchSize
 	h := &History{}
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+	first, at := 1, FitState{}
+	if r := cfg.Resume; r != nil {
+		var err error
+		if first, at, err = resumeAt(r, steps, cfg.Epochs); err != nil {
+			return nil, err
+		}
+		h = r.History.clone()
+		for e := 1; e < first && !cfg.NoShuffle; e++ {
+			shuffle(rng, idx) // replay the orders of the epochs done
+		}
+	}
+	for epoch := first; epoch <= cfg.Epochs; epoch++ {
 		if !cfg.NoShuffle {
 			shuffle(rng, idx)
 		}
 		for _, cb := range cfg.Callbacks {
 			cb.OnEpochBegin(epoch, cfg.Epochs, steps)
 		}
-		logs, err := t.epoch(ctx, src, idx, epoch, cfg)
+		if epoch != first {
+			at = FitState{}
+		}
+		at.Epoch, at.Steps, at.History = epoch, steps, h
+		logs, err := t.epoch(ctx, src, idx, &at, cfg)
 		if err != nil {
 			return h, err
 		}
@@ -74,7 +124,7 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 			start := time.Now()
 			logs.ValLoss, logs.ValAccuracy, _, err = t.evaluateLocked(ctx, cfg.Validation, false)
 			if err != nil {
-				return h, fmt.Errorf("train: epoch %d: validation: %w", epoch, err)
+				return h, t.stopped(cfg, at, fmt.Errorf("train: epoch %d: validation: %w", epoch, err))
 			}
 			logs.HasValidation = true
 			logs.ValidationSecs = time.Since(start).Seconds()
@@ -85,20 +135,66 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 				return h, fmt.Errorf("train: epoch %d: %w", epoch, err)
 			}
 		}
+		if cfg.OnState != nil {
+			at.Done, at.Reason = true, StateEpoch
+			if err := cfg.OnState(at); err != nil {
+				return h, fmt.Errorf("train: epoch %d: %w", epoch, err)
+			}
+		}
 	}
 	return h, nil
 }
 
-// epoch runs one training pass over src in the order idx.
-func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, epoch int, cfg FitConfig) (EpochLogs, error) {
+// resumeAt checks r against this Fit and returns the epoch to start at and
+// the state within it.
+func resumeAt(r *FitState, steps, epochs int) (int, FitState, error) {
+	switch {
+	case r.History == nil:
+		return 0, FitState{}, errors.New("train: resume: no history")
+	case r.History.Epochs() != r.Epoch-1+btoi(r.Done):
+		return 0, FitState{}, fmt.Errorf("train: resume: a history of %d epochs at epoch %d", r.History.Epochs(), r.Epoch)
+	case r.Steps != steps:
+		return 0, FitState{}, fmt.Errorf("train: resume: the state has %d steps per epoch, this Fit %d (other data or batch size)", r.Steps, steps)
+	case r.Epoch < 1 || r.Step < 0 || r.Step > steps || (r.Done && r.Step != steps):
+		return 0, FitState{}, fmt.Errorf("train: resume: impossible position epoch %d step %d of %d", r.Epoch, r.Step, steps)
+	case r.Epoch > epochs:
+		return 0, FitState{}, fmt.Errorf("train: resume: the state is in epoch %d, past the last of this Fit (%d)", r.Epoch, epochs)
+	}
+	if r.Done {
+		return r.Epoch + 1, FitState{}, nil
+	}
+	at := *r
+	at.Reason = StateStep
+	return r.Epoch, at, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// stopped reports a stop on ctx to OnState, then returns err.
+func (t *Trainer) stopped(cfg FitConfig, at FitState, err error) error {
+	if cfg.OnState != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		at.Reason = StateStopped
+		if e := cfg.OnState(at); e != nil {
+			return fmt.Errorf("%w (and at the stop: %v)", err, e)
+		}
+	}
+	return err
+}
+
+// epoch runs one training pass over src in the order idx, from step
+// at.Step on (with at's running sums), keeping at up to date.
+func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *FitState, cfg FitConfig) (EpochLogs, error) {
 	n := len(idx)
-	steps := (n + t.batchSize - 1) / t.batchSize
-	var lossSum float64
-	var correct, seen int
+	epoch, steps := at.Epoch, at.Steps
 	start := time.Now()
-	for s := 0; s < steps; s++ {
+	for s := at.Step; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
-			return EpochLogs{}, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err)
+			return EpochLogs{}, t.stopped(cfg, *at, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err))
 		}
 		batch := idx[s*t.batchSize : min((s+1)*t.batchSize, n)]
 		t.loadBatch(src, batch)
@@ -106,22 +202,28 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, epoch i
 		if err != nil {
 			return EpochLogs{}, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err)
 		}
-		lossSum += l
-		correct += c
-		seen += len(batch)
+		at.LossSum += l
+		at.Correct += c
+		at.Seen += len(batch)
+		at.Step = s + 1
 		if len(cfg.Callbacks) > 0 {
 			bl := BatchLogs{Epoch: epoch, Step: s + 1, Steps: steps,
-				Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen),
+				Loss: at.LossSum / float64(at.Seen), Accuracy: float64(at.Correct) / float64(at.Seen),
 				Seconds: time.Since(start).Seconds()}
 			for _, cb := range cfg.Callbacks {
 				cb.OnBatchEnd(bl)
+			}
+		}
+		if cfg.OnState != nil {
+			if err := cfg.OnState(*at); err != nil {
+				return EpochLogs{}, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err)
 			}
 		}
 	}
 	secs := time.Since(start).Seconds()
 	return EpochLogs{
 		Epoch: epoch, Epochs: cfg.Epochs, Steps: steps,
-		Loss: lossSum / float64(n), Accuracy: float64(correct) / float64(n),
+		Loss: at.LossSum / float64(n), Accuracy: float64(at.Correct) / float64(n),
 		Seconds: secs, SamplesTrained: n, SamplesPerSecond: float64(n) / secs,
 	}, nil
 }

@@ -23,3 +23,15 @@ func (h *History) add(l EpochLogs) {
 	}
 	h.EpochSeconds = append(h.EpochSeconds, l.Seconds)
 }
+
+// clone returns a deep copy of h (an empty History for nil).
+func (h *History) clone() *History {
+	if h == nil {
+		return &History{}
+	}
+	return &History{
+		Loss: append([]float64(nil), h.Loss...), Accuracy: append([]float64(nil), h.Accuracy...),
+		ValLoss: append([]float64(nil), h.ValLoss...), ValAccuracy: append([]float64(nil), h.ValAccuracy...),
+		EpochSeconds: append([]float64(nil), h.EpochSeconds...),
+	}
+}

@@ -55,7 +55,8 @@ func WithGradientHooks(hooks ...GradientHook) TrainerOption {
 
 // NewTrainer prepares to train m on engine e with the given optimizer, loss
 // and batch size, allocating every buffer a step needs. It builds the
-// optimizer's slots for m's parameters.
+// optimizer's slots for m's parameters, which resets the optimizer: restore
+// a saved state afterwards (Optimizer().SetState, as checkpoint.Restore does).
 //
 // A Trainer is used by one goroutine at a time. To answer predictions from
 // other goroutines while it trains, give them a predict.Predictor made from

@@ -19,6 +19,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/term"
@@ -26,14 +27,44 @@ import (
 	"github.com/descent-ml/descent/cli"
 )
 
+// Exit statuses after a signal, as a shell reports them: 128 + the signal.
+const (
+	exitSIGINT  = 130
+	exitSIGTERM = 143
+)
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Int32 // the exit status of the first signal, 0 for none
+	go func() {
+		for s := range sigs {
+			status := int32(exitSIGTERM)
+			if s == os.Interrupt {
+				status = exitSIGINT
+			}
+			if !got.CompareAndSwap(0, status) {
+				if s == os.Interrupt { // a second Ctrl-C: now
+					os.Exit(exitSIGINT)
+				}
+				continue
+			}
+			// The first: the run finishes its step, writes what it has
+			// (checkpoint, --save, --history...) and returns.
+			cancel()
+		}
+	}()
 	status := cli.Run(ctx, os.Args, cli.Env{
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
 		IsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
 		Getenv:     os.Getenv,
 	})
-	stop()
+	signal.Stop(sigs)
+	if s := got.Load(); s != 0 && status != cli.ExitOK {
+		status = int(s) // stopped by the signal: say which
+	}
+	cancel()
 	os.Exit(status)
 }

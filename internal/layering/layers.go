@@ -20,6 +20,8 @@
 //	                on a Predictor)
 //	7  bench        the epoch timer and the prediction benchmark
 //	   serve        the model server
+//	   checkpoint   checkpoints of a Fit (safetensors weights, optimizer
+//	                state, position) and resuming from them
 //	8  cli          the urfave/cli application
 //	9  commands     cli/descent, scripts/..., examples/...: main packages
 //
@@ -57,6 +59,7 @@ var layers = []layer{
 	{6, "train", []string{"train/..."}},
 	{7, "bench", []string{"bench/..."}},
 	{7, "serve", []string{"serve/..."}},
+	{7, "checkpoint", []string{"checkpoint/..."}},
 	{8, "cli", []string{"cli"}},
 	{9, "commands", []string{"cli/descent", "scripts/...", "examples/..."}},
 }
