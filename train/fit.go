@@ -23,12 +23,19 @@ type FitConfig struct {
 	Validation data.Source
 	// Callbacks observe the training (progress lines, early stopping...).
 	Callbacks []Callback
+	// OnNonFinite says what a non-finite training or validation loss does:
+	// stop (the default, NonFiniteStop: Fit returns a *DivergedError) or
+	// nothing (NonFiniteContinue).
+	OnNonFinite NonFinitePolicy
 }
 
 // Fit trains for cfg.Epochs epochs over src in batches of the trainer's batch
 // size (the last, partial batch is kept), reshuffling every epoch, and
 // returns the history. It stops between two steps when ctx is cancelled and
 // then returns the history so far together with an error wrapping ctx.Err().
+// Unless cfg.OnNonFinite is NonFiniteContinue, it stops at the first step
+// whose loss is not finite (and after an epoch whose validation loss is not)
+// and returns the history of the completed epochs with a *DivergedError.
 func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*History, error) {
 	if err := t.enter(); err != nil {
 		return nil, err
@@ -44,6 +51,9 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 	}
 	if cfg.Epochs < 1 {
 		return nil, fmt.Errorf("train: epochs must be ≥ 1, got %d", cfg.Epochs)
+	}
+	if cfg.OnNonFinite != NonFiniteStop && cfg.OnNonFinite != NonFiniteContinue {
+		return nil, fmt.Errorf("train: unknown OnNonFinite %v", cfg.OnNonFinite)
 	}
 	n := src.Len()
 	if n == 0 {
@@ -76,6 +86,9 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 			if err != nil {
 				return h, fmt.Errorf("train: epoch %d: validation: %w", epoch, err)
 			}
+			if cfg.OnNonFinite == NonFiniteStop && !finite(logs.ValLoss) {
+				return h, &DivergedError{Epoch: epoch, Step: steps, Steps: steps, Validation: true, Loss: logs.ValLoss}
+			}
 			logs.HasValidation = true
 			logs.ValidationSecs = time.Since(start).Seconds()
 		}
@@ -105,6 +118,9 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, epoch i
 		l, c, err := t.step(len(batch))
 		if err != nil {
 			return EpochLogs{}, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err)
+		}
+		if cfg.OnNonFinite == NonFiniteStop && !finite(l) {
+			return EpochLogs{}, &DivergedError{Epoch: epoch, Step: s + 1, Steps: steps, Loss: l / float64(len(batch))}
 		}
 		lossSum += l
 		correct += c
