@@ -148,6 +148,30 @@ type Run struct {
 	Confusion [][]int  `json:"confusion_matrix"`
 	// Seconds is the run's wall time: training, validation and test.
 	Seconds Float `json:"seconds"`
+	// Diverged, when set, says where the run stopped on a non-finite loss:
+	// History then holds the epochs completed before it, and there is no
+	// test result, classification report or confusion matrix.
+	Diverged *Divergence `json:"diverged,omitempty"`
+}
+
+// Divergence locates where a run's loss stopped being finite.
+type Divergence struct {
+	// Epoch and Step count from 1; Step is of Steps. Validation is set when
+	// it was the validation loss after the epoch.
+	Epoch      int  `json:"epoch"`
+	Step       int  `json:"step"`
+	Steps      int  `json:"steps"`
+	Validation bool `json:"validation,omitempty"`
+	// Loss is the non-finite value as text ("NaN", "+Inf"): JSON has no NaN.
+	Loss string `json:"loss"`
+}
+
+// String is what the tables print: "diverged at epoch 2 step 17".
+func (d *Divergence) String() string {
+	if d.Validation {
+		return fmt.Sprintf("diverged after epoch %d (validation loss %s)", d.Epoch, d.Loss)
+	}
+	return fmt.Sprintf("diverged at epoch %d step %d", d.Epoch, d.Step)
 }
 
 // TrainSeconds is the summed wall time of the training passes.
@@ -180,6 +204,8 @@ type Summary struct {
 	Test         Scores `json:"test"`
 	TrainSeconds Float  `json:"train_seconds"`
 	Seconds      Float  `json:"seconds"`
+	// Diverged is the run's Divergence, if it diverged.
+	Diverged *Divergence `json:"diverged,omitempty"`
 }
 
 // Summarize returns r's summary row.
@@ -190,6 +216,7 @@ func (r *Run) Summarize() Summary {
 		Loss: Float(last(h.Loss)), Accuracy: Float(last(h.Accuracy)),
 		ValLoss: Float(last(h.ValLoss)), ValAccuracy: Float(last(h.ValAccuracy)),
 		Test: r.Test, TrainSeconds: Float(r.TrainSeconds()), Seconds: r.Seconds,
+		Diverged: r.Diverged,
 	}
 }
 
