@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -373,17 +374,61 @@ func PageFiles(e *Experiment) ([]File, error) {
 	return append(files, File{PageFile, page}), nil
 }
 
+// MaxJSONFile bounds the size of the summary.json and history.json files
+// that Load reads: far above what any experiment writes, and a damaged or
+// hostile folder cannot make descent report read without end.
+const MaxJSONFile = 64 << 20
+
+// readBounded reads path, refusing a file larger than MaxJSONFile.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxJSONFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxJSONFile {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a file descent wrote", path, MaxJSONFile>>20)
+	}
+	return b, nil
+}
+
 // Load reads an experiment folder: summary.json, then every run's
 // history.json.
 func Load(dir string) (*Experiment, error) {
 	path := filepath.Join(dir, SummaryFile)
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s not found: is %s a folder written by descent sweep or descent compare?", path, dir)
 	}
 	if err != nil {
 		return nil, err
 	}
+	e, err := decodeSummary(b, path)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range e.Summaries {
+		rp := filepath.Join(dir, s.Dir, HistoryJSONFile)
+		rb, err := readBounded(rp)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", s.Name, err)
+		}
+		r, err := decodeRun(rb, rp, s.Dir, path)
+		if err != nil {
+			return nil, err
+		}
+		e.Runs = append(e.Runs, r)
+	}
+	return e, nil
+}
+
+// decodeSummary parses summary.json (read from path): at least one run,
+// each in a folder of one plain path element.
+func decodeSummary(b []byte, path string) (*Experiment, error) {
 	var e Experiment
 	if err := json.Unmarshal(b, &e); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -395,19 +440,19 @@ func Load(dir string) (*Experiment, error) {
 		if err := checkDir(s.Dir); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		rp := filepath.Join(dir, s.Dir, HistoryJSONFile)
-		rb, err := os.ReadFile(rp)
-		if err != nil {
-			return nil, fmt.Errorf("run %s: %w", s.Name, err)
-		}
-		r := new(Run)
-		if err := json.Unmarshal(rb, r); err != nil {
-			return nil, fmt.Errorf("%s: %w", rp, err)
-		}
-		if r.Dir != s.Dir {
-			return nil, fmt.Errorf("%s: names folder %q, but %s lists it as %q", rp, r.Dir, path, s.Dir)
-		}
-		e.Runs = append(e.Runs, r)
 	}
 	return &e, nil
+}
+
+// decodeRun parses a run's history.json (read from path), which must name
+// the folder dir that the summary (summaryPath) lists it in.
+func decodeRun(b []byte, path, dir, summaryPath string) (*Run, error) {
+	r := new(Run)
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if r.Dir != dir {
+		return nil, fmt.Errorf("%s: names folder %q, but %s lists it as %q", path, r.Dir, summaryPath, dir)
+	}
+	return r, nil
 }
