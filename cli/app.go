@@ -4,10 +4,13 @@
 //
 // Errors. A wrong flag or value is a usage error: one line on stderr and exit
 // status 2. A failure while running (unreadable data, cancelled run) is one
-// line and exit status 1. A descent train run whose loss stopped being
-// finite (--on-nan stop, the default) is one line naming the epoch, the step
-// and the likely cause, after writing what it has, and exit status 3. No Go panic trace ever reaches the user: Run
-// recovers and reports it as an internal error.
+// line and exit status 1. A descent train run whose loss stops being finite
+// (--on-nan stop, the default) writes what it has (--history, --out; not
+// --save: non-finite weights cannot be saved), says in one line the epoch,
+// the step and the likely cause, and exits with status 3; descent sweep and
+// compare record such a run as diverged and go on with the others. No Go
+// panic trace ever reaches the user: Run recovers and reports it as an
+// internal error.
 package cli
 
 import (
