@@ -66,11 +66,20 @@ func testReport(sets dataSets, f *fitted) string {
 	return sets.info.classificationReport(labelsOf(sets.tst), f.pred)
 }
 
+// endProgressLine ends the live progress bar that a divergence left
+// half-drawn, so that what follows starts on a line of its own.
+func endProgressLine(env Env, quiet bool) {
+	if env.IsTerminal && !quiet {
+		fmt.Fprintln(env.Stdout)
+	}
+}
+
 // keepDiverged writes what a diverged descent train run has: --history (the
 // completed epochs, no test result) and --out (the run folder); --save is
 // refused, since non-finite weights cannot be saved. It returns the one-line
 // error that says where, why and what was written.
 func keepDiverged(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataSets, runErr error) error {
+	endProgressLine(env, c.Bool("quiet"))
 	var written, notes []string
 	if path := c.String("history"); path != "" {
 		res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,

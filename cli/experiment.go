@@ -197,6 +197,7 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 		if f != nil && f.diverged != nil {
 			// A diverged run is a result: recorded as such, and the
 			// experiment goes on with the others.
+			endProgressLine(env, quiet)
 			fmt.Fprintf(env.Stderr, "descent: run %s: training diverged %s: %s; going on\n",
 				pr.name, divergedWhere(f.diverged), likelyCause(pr.cfg))
 		} else if err != nil {
