@@ -50,7 +50,9 @@ func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
 // sets.tst. The same cfg gives the same initial weights and sample order,
 // whatever else the caller runs before. When training stops early (Ctrl-C)
 // it returns the error together with the model and the history of the
-// completed epochs (history may be nil if Fit failed before starting).
+// completed epochs (history may be nil if Fit failed before starting); when
+// it stops on a non-finite loss (cfg.OnNaN "stop"), f.diverged says where
+// and there is no test result.
 func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, callbacks ...train.Callback) (*fitted, error) {
 	start := time.Now()
 	act, err := model.ParseActivation(cfg.Activation)
