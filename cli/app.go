@@ -4,8 +4,13 @@
 //
 // Errors. A wrong flag or value is a usage error: one line on stderr and exit
 // status 2. A failure while running (unreadable data, cancelled run) is one
-// line and exit status 1. No Go panic trace ever reaches the user: Run
-// recovers and reports it as an internal error.
+// line and exit status 1. A descent train run whose loss stops being finite
+// (--on-nan stop, the default) writes what it has (--history, --out; not
+// --save: non-finite weights cannot be saved), says in one line the epoch,
+// the step and the likely cause, and exits with status 3; descent sweep and
+// compare record such a run as diverged and go on with the others. No Go
+// panic trace ever reaches the user: Run recovers and reports it as an
+// internal error.
 package cli
 
 import (
@@ -16,6 +21,8 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/descent-ml/descent/train"
 )
 
 // Exit statuses.
@@ -23,6 +30,8 @@ const (
 	ExitOK    = 0
 	ExitError = 1 // the command failed while running
 	ExitUsage = 2 // wrong flags or values
+	// ExitDiverged: training stopped on a non-finite loss (train.ErrDiverged).
+	ExitDiverged = 3
 )
 
 // usageError marks an error caused by the command line itself.
@@ -92,6 +101,9 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 		return ExitUsage
 	}
 	fmt.Fprintf(env.Stderr, "descent: %s\n", firstLine(msg))
+	if errors.Is(err, train.ErrDiverged) {
+		return ExitDiverged
+	}
 	return ExitError
 }
 

@@ -145,25 +145,6 @@ func TestTrainOutFolder(t *testing.T) {
 	assert.Contains(t, errs, "already holds an experiment")
 }
 
-// A diverged run (NaN loss) still finishes and writes its history, with the
-// non-finite values as JSON null.
-func TestDivergedRunWritesHistory(t *testing.T) {
-	hist := filepath.Join(t.TempDir(), "h.json")
-	status, out, errs := run(t, "train", "--epochs", "1", "--hidden", "16", "--activation", "linear",
-		"--optimizer", "sgd", "--lr", "1000", "--quiet", "--history", hist)
-	require.Equal(t, 0, status, errs)
-	assert.Contains(t, out, "test: loss NaN")
-	var h struct {
-		History map[string][]*float64 `json:"history"`
-	}
-	b, err := os.ReadFile(hist)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &h))
-	require.Len(t, h.History["loss"], 1)
-	assert.Nil(t, h.History["loss"][0], "NaN is written as null")
-	assert.NotNil(t, h.History["accuracy"][0])
-}
-
 // cancelOnWrite cancels a context when the output contains a marker.
 type cancelOnWrite struct {
 	marker string

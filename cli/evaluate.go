@@ -71,6 +71,10 @@ func evaluateCommand(env Env) *ucli.Command {
 				return err
 			}
 			loss, acc, pred := ev.Loss, ev.Accuracy, ev.Classes
+			if ev.NonFinite > 0 {
+				// The arg-max of a NaN row is no prediction: no report.
+				return fmt.Errorf("%s: the model's outputs are not finite for %d of %d test samples: no metrics computed from them", c.String("model"), ev.NonFinite, ev.Samples)
+			}
 			labels := labelsOf(sets.tst)
 			cm, err := metrics.ConfusionMatrix(labels, pred, sets.tst.Classes())
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,7 +194,13 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 			callbacks = append(callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
 		}
 		f, err := fitNetwork(c.Context, eng, pr.cfg, sets, callbacks...)
-		if err != nil {
+		if f != nil && f.diverged != nil {
+			// A diverged run is a result: recorded as such, and the
+			// experiment goes on with the others.
+			endProgressLine(env, quiet)
+			fmt.Fprintf(env.Stderr, "descent: run %s: training diverged %s: %s; going on\n",
+				pr.name, divergedWhere(f.diverged), likelyCause(pr.cfg))
+		} else if err != nil {
 			if len(exp.Runs) > 0 {
 				return fmt.Errorf("run %s: %w (the %d finished run(s) are in %s)", pr.name, err, len(exp.Runs), dir)
 			}
@@ -203,7 +210,7 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 		if err != nil {
 			return err
 		}
-		if !quiet {
+		if !quiet && f.diverged == nil {
 			fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n", f.testLoss, f.testAccuracy)
 		}
 		files, err := report.RunFiles(r)
@@ -213,7 +220,7 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 		if err := writeFiles(dir, files); err != nil {
 			return err
 		}
-		if c.Bool("save-models") {
+		if c.Bool("save-models") && f.diverged == nil {
 			if err := f.model.Save(filepath.Join(dir, pr.dir, "model.descent")); err != nil {
 				// A diverged network (NaN weights) cannot be saved; that
 				// must not lose the experiment.
@@ -241,16 +248,22 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 // here, not in package report, so that report never imports train.
 func historyOf(h *train.History) report.History {
 	return report.History{
-		Loss: slices.Clone(h.Loss), Accuracy: slices.Clone(h.Accuracy),
+		// Never null, even with no epoch (a run that diverged in its first).
+		Loss: append(report.Series{}, h.Loss...), Accuracy: append(report.Series{}, h.Accuracy...),
 		ValLoss: slices.Clone(h.ValLoss), ValAccuracy: slices.Clone(h.ValAccuracy),
 	}
 }
 
-// newRun packages a finished run for the report.
+// newRun packages a finished run for the report. A diverged run, or one
+// whose test outputs are not finite, gets no classification report and no
+// confusion matrix: they would count NaN rows as class 0.
 func newRun(pr plannedRun, f *fitted, sets dataSets, labels []int) (*report.Run, error) {
-	cm, err := metrics.ConfusionMatrix(labels, f.pred, sets.tst.Classes())
-	if err != nil {
-		return nil, err
+	var cm [][]int
+	if f.diverged == nil && !math.IsNaN(f.testAccuracy) {
+		var err error
+		if cm, err = metrics.ConfusionMatrix(labels, f.pred, sets.tst.Classes()); err != nil {
+			return nil, err
+		}
 	}
 	cfg, err := json.Marshal(pr.cfg)
 	if err != nil {
@@ -262,10 +275,11 @@ func newRun(pr plannedRun, f *fitted, sets dataSets, labels []int) (*report.Run,
 		EpochSeconds: report.Series(f.history.EpochSeconds),
 		Test:         report.Scores{Loss: report.Float(f.testLoss), Accuracy: report.Float(f.testAccuracy)},
 		Config:       cfg,
-		Report:       sets.info.classificationReport(labels, f.pred),
+		Report:       testReport(sets, f),
 		Classes:      sets.info.classNames(sets.tst.Classes()),
 		Confusion:    cm,
 		Seconds:      report.Float(f.seconds),
+		Diverged:     divergenceOf(f.diverged),
 	}, nil
 }
 
@@ -275,8 +289,12 @@ func printSummary(env Env, exp *report.Experiment) {
 	fmt.Fprintf(w, "run\tepochs\tval_loss\tval_accuracy\ttest_loss\ttest_accuracy\tseconds\t\n")
 	for _, r := range exp.Runs {
 		s := r.Summarize()
-		fmt.Fprintf(w, "%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t\n", s.Name, s.Epochs,
+		fmt.Fprintf(w, "%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t", s.Name, s.Epochs,
 			float64(s.ValLoss), float64(s.ValAccuracy), float64(s.Test.Loss), float64(s.Test.Accuracy), float64(s.Seconds))
+		if s.Diverged != nil {
+			fmt.Fprintf(w, "  %s", s.Diverged) // after the last cell: left out of the alignment
+		}
+		fmt.Fprintln(w)
 	}
 	w.Flush()
 }

@@ -133,7 +133,7 @@ func parseLabels(s string, batch, units int) ([]float64, error) {
 		return nil, usagef("--y-true has %d labels but --y-pred has %d rows", len(flat), batch)
 	}
 	for i, v := range flat {
-		if v != math.Trunc(v) || v < 0 || int(v) >= units {
+		if v != math.Trunc(v) || v < 0 || v >= float64(units) { // not int(v): 1e300 overflows it
 			return nil, usagef("--y-true: label %d is %v, not a class index in 0..%d", i, v, units-1)
 		}
 	}

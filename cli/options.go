@@ -32,6 +32,8 @@ type NetConfig struct {
 	ValSplit   float64 `json:"val_split"`
 	Backend    string  `json:"backend"`
 	Threads    int     `json:"threads"`
+	// OnNaN is --on-nan: what a non-finite loss does, "stop" or "continue".
+	OnNaN string `json:"on_nan"`
 }
 
 // newOptimizer builds the named optimizer (train.NewOptimizerByName); an

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -21,6 +24,10 @@ type fitted struct {
 	pred                   []int
 	// seconds is the wall time of training, validation and test.
 	seconds float64
+	// diverged is set when training stopped on a non-finite loss (--on-nan
+	// stop): history then holds the completed epochs, and there is no test
+	// result.
+	diverged *train.DivergedError
 }
 
 // openEngine opens cfg's backend, prints its notice (if any) to stderr and
@@ -43,7 +50,9 @@ func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
 // sets.tst. The same cfg gives the same initial weights and sample order,
 // whatever else the caller runs before. When training stops early (Ctrl-C)
 // it returns the error together with the model and the history of the
-// completed epochs (history may be nil if Fit failed before starting).
+// completed epochs (history may be nil if Fit failed before starting); when
+// it stops on a non-finite loss (cfg.OnNaN "stop"), f.diverged says where
+// and there is no test result.
 func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, callbacks ...train.Callback) (*fitted, error) {
 	return fitNetworkWith(ctx, eng, cfg, sets, nil, callbacks...)
 }
@@ -76,6 +85,9 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	}
 	defer tr.Close()
 	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed, Callbacks: callbacks}
+	if fit.OnNonFinite, err = train.ParseNonFinitePolicy(cmp.Or(cfg.OnNaN, "stop")); err != nil {
+		return nil, usagef("--on-nan: %v", err)
+	}
 	if sets.val != nil {
 		fit.Validation = sets.val
 	}
@@ -84,6 +96,10 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	}
 	hist, err := tr.Fit(ctx, sets.train, fit)
 	f := &fitted{model: m, history: hist}
+	if errors.As(err, &f.diverged) {
+		f.testLoss, f.testAccuracy = math.NaN(), math.NaN()
+		f.seconds = time.Since(start).Seconds()
+	}
 	if err != nil {
 		// Interrupted: the epochs completed so far are returned with the
 		// error, for the caller to keep.

@@ -34,6 +34,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "history", Usage: "write the history, test result and configuration as JSON to this file"},
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
+		&ucli.StringFlag{Name: "on-nan", Value: "stop", Usage: "what a non-finite (NaN, Inf) loss does: stop (exit status 3, outputs so far written) or continue (train on and report NaN, as Keras does)"},
 	}
 }
 
@@ -68,7 +69,7 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 		Dataset: c.String("dataset"), Input: 28 * 28, Classes: 10,
 		Activation: c.String("activation"), Optimizer: optimizer,
 		BatchSize: c.Int("batch-size"), Epochs: c.Int("epochs"), Seed: c.Uint64("seed"),
-		ValSplit: c.Float64("val-split"), Backend: c.String("backend"),
+		ValSplit: c.Float64("val-split"), Backend: c.String("backend"), OnNaN: c.String("on-nan"),
 	}
 	if c.Args().Present() {
 		return cfg, usagef("unexpected argument %q", c.Args().First())
@@ -109,6 +110,9 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if _, err := newOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum); err != nil {
 		return cfg, err
 	}
+	if _, err := train.ParseNonFinitePolicy(cfg.OnNaN); err != nil {
+		return cfg, usagef("--on-nan: %q: want stop or continue", cfg.OnNaN)
+	}
 	return cfg, nil
 }
 
@@ -132,6 +136,8 @@ type runResult struct {
 	Config NetConfig `json:"config"`
 	// Report is the scikit-learn-style classification report on the test set.
 	Report string `json:"classification_report"`
+	// Diverged says where training stopped on a non-finite loss.
+	Diverged *report.Divergence `json:"diverged,omitempty"`
 }
 
 func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
@@ -165,6 +171,9 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		callbacks = append(callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
 	}
 	f, err := fitNetworkWith(c.Context, eng, cfg, sets, k, callbacks...)
+	if f != nil && f.diverged != nil {
+		return keepDiverged(c, env, cfg, f, sets, err)
+	}
 	if err != nil {
 		saveInterrupted(c, env, f)
 		k.interrupted(c, env)
@@ -173,7 +182,7 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	m, hist := f.model, f.history
 	res := runResult{History: historyOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
 	res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
-	res.Report = sets.info.classificationReport(labelsOf(sets.tst), f.pred)
+	res.Report = testReport(sets, f)
 	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", f.testLoss, f.testAccuracy, res.Report)
 	if path := c.String("save"); path != "" {
 		if err := m.Save(path); err != nil {

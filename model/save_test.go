@@ -98,18 +98,6 @@ func TestDecodeRejectsBadFiles(t *testing.T) {
 	assert.ErrorContains(t, err, "no such file")
 }
 
-func FuzzDecode(f *testing.F) {
-	f.Add(encode(f, tutorialNet(f))[:300])
-	m, _ := model.NewSequential(2, model.Dense(2, model.ReLU))
-	f.Add(encode(f, m))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := model.Decode(b)
-		if err == nil && len(m.Params) == 0 {
-			t.Fatal("decoded a model without parameters")
-		}
-	})
-}
-
 func encode(t testing.TB, m *model.Sequential) []byte {
 	var b bytes.Buffer
 	_, err := m.WriteTo(&b)

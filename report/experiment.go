@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -148,6 +149,30 @@ type Run struct {
 	Confusion [][]int  `json:"confusion_matrix"`
 	// Seconds is the run's wall time: training, validation and test.
 	Seconds Float `json:"seconds"`
+	// Diverged, when set, says where the run stopped on a non-finite loss:
+	// History then holds the epochs completed before it, and there is no
+	// test result, classification report or confusion matrix.
+	Diverged *Divergence `json:"diverged,omitempty"`
+}
+
+// Divergence locates where a run's loss stopped being finite.
+type Divergence struct {
+	// Epoch and Step count from 1; Step is of Steps. Validation is set when
+	// it was the validation loss after the epoch.
+	Epoch      int  `json:"epoch"`
+	Step       int  `json:"step"`
+	Steps      int  `json:"steps"`
+	Validation bool `json:"validation,omitempty"`
+	// Loss is the non-finite value as text ("NaN", "+Inf"): JSON has no NaN.
+	Loss string `json:"loss"`
+}
+
+// String is what the tables print: "diverged at epoch 2 step 17".
+func (d *Divergence) String() string {
+	if d.Validation {
+		return fmt.Sprintf("diverged after epoch %d (validation loss %s)", d.Epoch, d.Loss)
+	}
+	return fmt.Sprintf("diverged at epoch %d step %d", d.Epoch, d.Step)
 }
 
 // TrainSeconds is the summed wall time of the training passes.
@@ -180,6 +205,8 @@ type Summary struct {
 	Test         Scores `json:"test"`
 	TrainSeconds Float  `json:"train_seconds"`
 	Seconds      Float  `json:"seconds"`
+	// Diverged is the run's Divergence, if it diverged.
+	Diverged *Divergence `json:"diverged,omitempty"`
 }
 
 // Summarize returns r's summary row.
@@ -190,6 +217,7 @@ func (r *Run) Summarize() Summary {
 		Loss: Float(last(h.Loss)), Accuracy: Float(last(h.Accuracy)),
 		ValLoss: Float(last(h.ValLoss)), ValAccuracy: Float(last(h.ValAccuracy)),
 		Test: r.Test, TrainSeconds: Float(r.TrainSeconds()), Seconds: r.Seconds,
+		Diverged: r.Diverged,
 	}
 }
 
@@ -346,17 +374,61 @@ func PageFiles(e *Experiment) ([]File, error) {
 	return append(files, File{PageFile, page}), nil
 }
 
+// MaxJSONFile bounds the size of the summary.json and history.json files
+// that Load reads: far above what any experiment writes, and a damaged or
+// hostile folder cannot make descent report read without end.
+const MaxJSONFile = 64 << 20
+
+// readBounded reads path, refusing a file larger than MaxJSONFile.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxJSONFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxJSONFile {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a file descent wrote", path, MaxJSONFile>>20)
+	}
+	return b, nil
+}
+
 // Load reads an experiment folder: summary.json, then every run's
 // history.json.
 func Load(dir string) (*Experiment, error) {
 	path := filepath.Join(dir, SummaryFile)
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s not found: is %s a folder written by descent sweep or descent compare?", path, dir)
 	}
 	if err != nil {
 		return nil, err
 	}
+	e, err := decodeSummary(b, path)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range e.Summaries {
+		rp := filepath.Join(dir, s.Dir, HistoryJSONFile)
+		rb, err := readBounded(rp)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", s.Name, err)
+		}
+		r, err := decodeRun(rb, rp, s.Dir, path)
+		if err != nil {
+			return nil, err
+		}
+		e.Runs = append(e.Runs, r)
+	}
+	return e, nil
+}
+
+// decodeSummary parses summary.json (read from path): at least one run,
+// each in a folder of one plain path element.
+func decodeSummary(b []byte, path string) (*Experiment, error) {
 	var e Experiment
 	if err := json.Unmarshal(b, &e); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -368,19 +440,19 @@ func Load(dir string) (*Experiment, error) {
 		if err := checkDir(s.Dir); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		rp := filepath.Join(dir, s.Dir, HistoryJSONFile)
-		rb, err := os.ReadFile(rp)
-		if err != nil {
-			return nil, fmt.Errorf("run %s: %w", s.Name, err)
-		}
-		r := new(Run)
-		if err := json.Unmarshal(rb, r); err != nil {
-			return nil, fmt.Errorf("%s: %w", rp, err)
-		}
-		if r.Dir != s.Dir {
-			return nil, fmt.Errorf("%s: names folder %q, but %s lists it as %q", rp, r.Dir, path, s.Dir)
-		}
-		e.Runs = append(e.Runs, r)
 	}
 	return &e, nil
+}
+
+// decodeRun parses a run's history.json (read from path), which must name
+// the folder dir that the summary (summaryPath) lists it in.
+func decodeRun(b []byte, path, dir, summaryPath string) (*Run, error) {
+	r := new(Run)
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if r.Dir != dir {
+		return nil, fmt.Errorf("%s: names folder %q, but %s lists it as %q", path, r.Dir, summaryPath, dir)
+	}
+	return r, nil
 }

@@ -112,10 +112,12 @@ type rowView struct {
 	Name, Dir string
 	Epochs    int
 	Cells     []cellView
+	Diverged  string // "diverged at epoch E step S", or empty
 }
 
 type runView struct {
 	Name, Dir string
+	Diverged  string
 	Settings  []Pair
 	Report    string
 	Classes   []string
@@ -153,7 +155,8 @@ func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
 	}
 	for _, r := range e.Runs {
 		rv := runView{Name: r.Name, Dir: r.Dir, Report: r.Report, Classes: r.Classes,
-			Files: []string{HistoryJSONFile, HistoryCSVFile, ReportTextFile, ConfusionFile}}
+			Diverged: rowDiverged(r),
+			Files:    []string{HistoryJSONFile, HistoryCSVFile, ReportTextFile, ConfusionFile}}
 		pairs, err := ConfigPairs(r.Config)
 		if err != nil {
 			return nil, fmt.Errorf("run %s: %w", r.Name, err)
@@ -216,6 +219,9 @@ func summaryRows(runs []*Run) []rowView {
 	rows := make([]rowView, len(runs))
 	for i, s := range sums {
 		rows[i] = rowView{Name: s.Name, Dir: s.Dir, Epochs: s.Epochs}
+		if s.Diverged != nil {
+			rows[i].Diverged = s.Diverged.String()
+		}
 	}
 	for _, col := range summaryColumns {
 		best := math.NaN()
@@ -244,6 +250,13 @@ func summaryRows(runs []*Run) []rowView {
 		}
 	}
 	return rows
+}
+
+func rowDiverged(r *Run) string {
+	if r.Diverged == nil {
+		return ""
+	}
+	return r.Diverged.String()
 }
 
 // matrixCells shades each cell by its share of the true class's samples:

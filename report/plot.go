@@ -108,7 +108,8 @@ func drawWithLegend(c draw.Canvas, p *plot.Plot, l plot.Legend) {
 }
 
 // NewPlot builds fig's plot and its legend (drawn apart by RenderFigure).
-// Runs without the metric are left out of both.
+// Runs without the metric are left out of both, except a diverged run: the
+// legend names it with where it diverged, and its line ends there.
 func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
 	p := plot.New()
 	p.Title.Text = fig.Title
@@ -132,13 +133,18 @@ func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, r := range runs {
 		s := r.History.Series(fig.Metric)
+		col := palette[i%len(palette)]
+		line := draw.LineStyle{Color: col, Width: vg.Points(1.6)}
+		glyph := draw.GlyphStyle{Color: col, Radius: vg.Points(2.6), Shape: glyphs[i%len(glyphs)]}
+		if r.Diverged != nil {
+			// Its line ends at the last completed epoch; the legend says
+			// why, even when there is no point at all.
+			legend.Add(r.Name+" ("+r.Diverged.String()+")", &plotter.Line{LineStyle: line}, &plotter.Scatter{GlyphStyle: glyph})
+		}
 		if len(s) == 0 {
 			continue
 		}
 		epochs = max(epochs, len(s))
-		col := palette[i%len(palette)]
-		line := draw.LineStyle{Color: col, Width: vg.Points(1.6)}
-		glyph := draw.GlyphStyle{Color: col, Radius: vg.Points(2.6), Shape: glyphs[i%len(glyphs)]}
 		for _, seg := range segments(s, fig.Log) {
 			l := &plotter.Line{XYs: seg, LineStyle: line}
 			sc := &plotter.Scatter{XYs: seg, GlyphStyle: glyph}
@@ -147,7 +153,9 @@ func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
 				lo, hi = math.Min(lo, xy.Y), math.Max(hi, xy.Y)
 			}
 		}
-		legend.Add(r.Name, &plotter.Line{LineStyle: line}, &plotter.Scatter{GlyphStyle: glyph})
+		if r.Diverged == nil {
+			legend.Add(r.Name, &plotter.Line{LineStyle: line}, &plotter.Scatter{GlyphStyle: glyph})
+		}
 	}
 
 	p.X.Min, p.X.Max = 1, float64(max(epochs, 2))

@@ -24,6 +24,13 @@ scripts/ctest.sh
 # else must still build (pure-Go fallback).
 CGO_ENABLED=0 go build ./...
 go test -count=1 -timeout 20m ./...
+# Every reader of outside bytes has a fuzz target; plain go test above ran
+# each checked-in corpus (testdata/fuzz/<target>/). Fuzz each a little more:
+# go test -fuzz takes one package and one target per run. About 35 s in all.
+for target in data:FuzzReadIDX model:FuzzDecode serve:FuzzDecode report:FuzzDecodeSummary \
+  report:FuzzDecodeRun cli:FuzzParseMatrix cli:FuzzParseLabels; do
+  go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${DESCENT_FUZZTIME:-4s}" "./${target%%:*}"
+done
 # Once more under the race detector (short mode skips the long MNIST runs):
 # the engines, the binding's locked thread and the trainer are used from
 # several goroutines.

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/predict"
@@ -11,8 +12,13 @@ import (
 // Evaluation is what Evaluate measures over a data set.
 type Evaluation struct {
 	// Loss is the mean per-sample loss, Accuracy the fraction of samples
-	// whose arg-max output is their label.
+	// whose arg-max output is their label. Both are NaN when any output is
+	// not finite (a diverged model): an arg-max of NaNs is no prediction.
 	Loss, Accuracy float64
+	// NonFinite counts the samples with a non-finite output (NaN or ±Inf).
+	// Their Classes entries are what predict.Argmax says of such a row,
+	// not predictions.
+	NonFinite int
 	// Samples is the number of samples evaluated.
 	Samples int
 	// Classes is the predicted (arg-max) class of every sample, in order,
@@ -48,7 +54,11 @@ func Evaluate(ctx context.Context, p *predict.Predictor, src data.Source, loss L
 			lossSum += float64(l)
 		}
 		for r, label := range b.Labels {
-			c := predict.Argmax(b.Outputs[r*out : (r+1)*out])
+			row := b.Outputs[r*out : (r+1)*out]
+			if !finiteRow(row) {
+				ev.NonFinite++
+			}
+			c := predict.Argmax(row)
 			if c == label {
 				correct++
 			}
@@ -62,7 +72,20 @@ func Evaluate(ctx context.Context, p *predict.Predictor, src data.Source, loss L
 		return Evaluation{}, fmt.Errorf("train: %w", err)
 	}
 	ev.Loss, ev.Accuracy = lossSum/float64(n), float64(correct)/float64(n)
+	if ev.NonFinite > 0 {
+		ev.Loss, ev.Accuracy = math.NaN(), math.NaN()
+	}
 	return ev, nil
+}
+
+// finiteRow reports whether every value of row is finite.
+func finiteRow(row []float32) bool {
+	for _, v := range row {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // Evaluate returns the mean loss and accuracy of the model over src, in

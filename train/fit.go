@@ -35,6 +35,10 @@ type FitConfig struct {
 	// with where the Fit stands (package checkpoint writes checkpoints from
 	// it). An error stops the Fit. It runs on the training goroutine.
 	OnState func(FitState) error
+	// OnNonFinite says what a non-finite training or validation loss does:
+	// stop (the default, NonFiniteStop: Fit returns a *DivergedError) or
+	// nothing (NonFiniteContinue).
+	OnNonFinite NonFinitePolicy
 }
 
 // A FitState is where a Fit stands: Step steps of epoch Epoch are done
@@ -64,6 +68,9 @@ const (
 // size (the last, partial batch is kept), reshuffling every epoch, and
 // returns the history. It stops between two steps when ctx is cancelled and
 // then returns the history so far together with an error wrapping ctx.Err().
+// Unless cfg.OnNonFinite is NonFiniteContinue, it stops at the first step
+// whose loss is not finite (and after an epoch whose validation loss is not)
+// and returns the history of the completed epochs with a *DivergedError.
 func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*History, error) {
 	if err := t.enter(); err != nil {
 		return nil, err
@@ -79,6 +86,9 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 	}
 	if cfg.Epochs < 1 {
 		return nil, fmt.Errorf("train: epochs must be ≥ 1, got %d", cfg.Epochs)
+	}
+	if cfg.OnNonFinite != NonFiniteStop && cfg.OnNonFinite != NonFiniteContinue {
+		return nil, fmt.Errorf("train: unknown OnNonFinite %v", cfg.OnNonFinite)
 	}
 	n := src.Len()
 	if n == 0 {
@@ -125,6 +135,9 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 			logs.ValLoss, logs.ValAccuracy, _, err = t.evaluateLocked(ctx, cfg.Validation, false)
 			if err != nil {
 				return h, t.stopped(cfg, at, fmt.Errorf("train: epoch %d: validation: %w", epoch, err))
+			}
+			if cfg.OnNonFinite == NonFiniteStop && !finite(logs.ValLoss) {
+				return h, &DivergedError{Epoch: epoch, Step: steps, Steps: steps, Validation: true, Loss: logs.ValLoss}
 			}
 			logs.HasValidation = true
 			logs.ValidationSecs = time.Since(start).Seconds()
@@ -201,6 +214,9 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 		l, c, err := t.step(len(batch))
 		if err != nil {
 			return EpochLogs{}, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err)
+		}
+		if cfg.OnNonFinite == NonFiniteStop && !finite(l) {
+			return EpochLogs{}, &DivergedError{Epoch: epoch, Step: s + 1, Steps: steps, Loss: l / float64(len(batch))}
 		}
 		at.LossSum += l
 		at.Correct += c
