@@ -26,9 +26,9 @@ CGO_ENABLED=0 go build ./...
 go test -count=1 -timeout 20m ./...
 # Every reader of outside bytes has a fuzz target; plain go test above ran
 # each checked-in corpus (testdata/fuzz/<target>/). Fuzz each a little more:
-# go test -fuzz takes one package and one target per run. About 35 s in all.
+# go test -fuzz takes one package and one target per run. About 40 s in all.
 for target in data:FuzzReadIDX model:FuzzDecode serve:FuzzDecode report:FuzzDecodeSummary \
-  report:FuzzDecodeRun cli:FuzzParseMatrix cli:FuzzParseLabels; do
+  report:FuzzDecodeRun cli:FuzzParseMatrix cli:FuzzParseLabels checkpoint:FuzzDecodeSafetensors; do
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${DESCENT_FUZZTIME:-4s}" "./${target%%:*}"
 done
 # Once more under the race detector (short mode skips the long MNIST runs):
