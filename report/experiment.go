@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/descent-ml/descent/internal/inputfile"
 )
 
 // File names inside an experiment folder and inside each run's subfolder.
@@ -346,11 +348,17 @@ func PageFiles(e *Experiment) ([]File, error) {
 	return append(files, File{PageFile, page}), nil
 }
 
+// MaxJSONFile is the largest summary.json or history.json Load reads:
+// 64 MiB, room for a history of several hundred thousand epochs (about 120
+// bytes each) and its reports. A larger one, or one that is not a regular
+// file (a FIFO, a device, a folder), is refused before it is read.
+const MaxJSONFile = 64 << 20
+
 // Load reads an experiment folder: summary.json, then every run's
 // history.json.
 func Load(dir string) (*Experiment, error) {
 	path := filepath.Join(dir, SummaryFile)
-	b, err := os.ReadFile(path)
+	b, err := inputfile.ReadFile(path, MaxJSONFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s not found: is %s a folder written by descent sweep or descent compare?", path, dir)
 	}
@@ -369,7 +377,7 @@ func Load(dir string) (*Experiment, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		rp := filepath.Join(dir, s.Dir, HistoryJSONFile)
-		rb, err := os.ReadFile(rp)
+		rb, err := inputfile.ReadFile(rp, MaxJSONFile)
 		if err != nil {
 			return nil, fmt.Errorf("run %s: %w", s.Name, err)
 		}
