@@ -30,7 +30,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.Float64Flag{Name: "val-split", Value: 0.1, Usage: "fraction of the training images held out for validation, split as scikit-learn's train_test_split(random_state=42); 0 for none"},
 		&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the weight initialisation and the shuffling"},
 		&ucli.StringFlag{Name: "backend", Value: "auto", Usage: "compute backend: auto, dnnl, openblas, gonum"},
-		&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads for the backend (auto or a number)"},
+		&ucli.StringFlag{Name: "threads", Value: "auto", Usage: threadsUsage()},
 		&ucli.StringFlag{Name: "history", Usage: "write the history, test result and configuration as JSON to this file"},
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
@@ -93,9 +93,10 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if c.IsSet("momentum") {
 		cfg.Momentum = c.Float64("momentum")
 	}
+	if err := checkLR("--lr", cfg.LR); err != nil {
+		return cfg, err
+	}
 	switch {
-	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
-		return cfg, usagef("--lr: must be a positive finite number, got %v", cfg.LR)
 	case !(cfg.Momentum >= 0 && cfg.Momentum < 1):
 		return cfg, usagef("--momentum: must be in [0, 1), got %v", cfg.Momentum)
 	case cfg.Epochs < 1:
@@ -108,7 +109,7 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if _, err := newOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum); err != nil {
 		return cfg, err
 	}
-	return cfg, nil
+	return cfg, checkTrainingSize(cfg)
 }
 
 // mnist locates and loads MNIST and splits off the validation set.
