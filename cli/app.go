@@ -3,8 +3,9 @@
 // predict and bench serve.
 //
 // Errors. A wrong flag or value is a usage error: one line on stderr and exit
-// status 2. A failure while running (unreadable data, cancelled run) is one
-// line and exit status 1. No Go panic trace ever reaches the user: Run
+// status 2. A failure while running (unreadable data, cancelled run) is
+// printed in full, every line of it (the MNIST-not-found hint lists the
+// places searched and the fix), with exit status 1. No Go panic trace ever reaches the user: Run
 // recovers and reports it as an internal error.
 package cli
 
@@ -91,7 +92,7 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 		fmt.Fprintf(env.Stderr, "descent: %s (see descent %s --help)\n", firstLine(msg), commandName(args))
 		return ExitUsage
 	}
-	fmt.Fprintf(env.Stderr, "descent: %s\n", firstLine(msg))
+	fmt.Fprintf(env.Stderr, "descent: %s\n", msg)
 	return ExitError
 }
 
