@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -48,7 +49,7 @@ func checkOutputs(c *ucli.Context) error {
 func checkOutDir(dir string) error {
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		st, err := os.Stat(d)
-		if errors.Is(err, os.ErrNotExist) && filepath.Dir(d) != d {
+		if (errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) && filepath.Dir(d) != d {
 			continue
 		}
 		if err != nil {

@@ -52,10 +52,11 @@ func WriteBytes(path string, b []byte) error {
 // and removing an empty temporary file in it), and path is absent or a
 // regular file. Commands call it on every output path before long work.
 func Check(path string) error {
-	if _, _, err := target(path); err != nil {
+	if err := CheckDir(filepath.Dir(path)); err != nil {
 		return err
 	}
-	return CheckDir(filepath.Dir(path))
+	_, _, err := target(path)
+	return err
 }
 
 // CheckDir reports whether new files can be created in the folder dir, by
