@@ -40,7 +40,7 @@ func benchCommand(env Env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			if err := checkNetworkSize("--batch-size", 784, []int{128, 128, 10}, c.Int("batch-size")); err != nil {
+			if err := checkNetworkSize("--batch-size", 784, []int{128, 128, 10}, uint64(c.Int("batch-size"))); err != nil {
 				return err
 			}
 			optName := c.String("optimizer")

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,12 @@ func benchPredictCommand(env Env) *ucli.Command {
 			}
 			if len(goroutines) == 0 || len(batches) == 0 || c.Int("rounds") < 1 || c.Float64("seconds") <= 0 || c.Int("workers") < 0 {
 				return usagef("--goroutines and --batch need values, --rounds ≥ 1, --seconds > 0, --workers ≥ 0")
+			}
+			// Every workspace and every goroutine's request holds a batch.
+			holders := addSat(uint64(max(c.Int("workers"), runtime.NumCPU())), uint64(slices.Max(goroutines)))
+			if err := checkNetworkSize("--batch × (--workers + --goroutines)", 784, []int{128, 128, 10},
+				mulSat(uint64(slices.Max(batches)), holders)); err != nil {
+				return err
 			}
 			var names []string
 			for _, n := range strings.Split(c.String("backends"), ",") {

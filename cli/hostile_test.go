@@ -87,18 +87,18 @@ func TestHostileFlags(t *testing.T) {
 		{[]string{"train", "--hidden", "1000000000"}, []string{"--hidden 1000000000", "795000000010 parameters", "2.9 TiB", "268435456"}},
 		{[]string{"train", "--hidden", "3037000500,3037000500"}, []string{"--hidden 3037000500,3037000500", "parameters"}},
 		{[]string{"train", "--hidden", "16384,16384,16384"}, []string{"--hidden 16384,16384,16384", "549928970 parameters (2.0 GiB as float32)"}},
-		{[]string{"train", "--batch-size", "1000000000"}, []string{"--batch-size 1000000000", "training would need", "TiB of memory", "the bound is"}},
+		{[]string{"train", "--batch-size", "1000000000"}, []string{"--batch-size 1000000000", "this would need", "TiB of memory", "the bound is"}},
 		{[]string{"train", "--lr", "1e39"}, []string{"--lr: 1e+39 is not a positive learning rate that float32 can hold"}},
 		{[]string{"train", "--lr", "1e-50"}, []string{"--lr: 1e-50"}},
 		{[]string{"train", "--lr", "0"}, []string{"--lr: 0"}},
 		{[]string{"train", "--lr", "-Inf"}, []string{"--lr: -Inf"}},
 		{[]string{"sweep", "--lrs", "1,1e39"}, []string{"--lrs: 1e+39"}},
 		{[]string{"sweep", "--threads", "1000000"}, []string{"--threads: 1000000"}},
-		{[]string{"sweep", "--batch-size", "1000000000"}, []string{"--batch-size 1000000000", "training would need"}},
+		{[]string{"sweep", "--batch-size", "1000000000"}, []string{"--batch-size 1000000000", "this would need"}},
 		{[]string{"compare", "--lr", "1e39"}, []string{"--lr: 1e+39"}},
 		{[]string{"compare", "--hidden", "1000000000"}, []string{"parameters"}},
 		{[]string{"bench", "--threads", "2147483648"}, []string{"--threads: 2147483648"}},
-		{[]string{"bench", "--batch-size", "1000000000"}, []string{"--batch-size", "training would need"}},
+		{[]string{"bench", "--batch-size", "1000000000"}, []string{"--batch-size", "this would need"}},
 		{[]string{"bench", "predict", "--threads", "1000000"}, []string{"--threads: 1000000"}},
 		{[]string{"evaluate", "--model", m, "--threads", "1000000"}, []string{"--threads: 1000000"}},
 		{[]string{"evaluate", "--model", m, "--batch-size", "1000000000000"}, []string{"--batch-size", "would need"}},
@@ -261,4 +261,25 @@ func TestDivergedRunWritesEveryOtherOutput(t *testing.T) {
 		names[i] = e.Name()
 	}
 	assert.True(t, slices.Equal([]string{"h.json", "run"}, names), "no temporary files: %v", names)
+}
+
+func TestHostileBenchFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"bench", "predict", "--batch", "1000000000", "--torch=false"}, []string{"--batch × (--workers + --goroutines)", "this would need"}},
+		{[]string{"bench", "predict", "--goroutines", "1000000000", "--torch=false"}, []string{"--batch × (--workers + --goroutines)"}},
+		{[]string{"bench", "serve", "--rows", "100000000"}, []string{"--rows × --concurrency", "this would need"}},
+		{[]string{"bench", "serve", "--requests", "100000000000"}, []string{"--requests: 100000000000 is more than 10000000"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			status, _, errs := runWithin(t, 30*time.Second, tc.args...)
+			assert.Equal(t, cli.ExitUsage, status, errs)
+			for _, w := range tc.want {
+				assert.Contains(t, errs, w)
+			}
+			assert.Equal(t, 1, strings.Count(errs, "\n"), "one line: %q", errs)
+		})
+	}
 }

@@ -65,7 +65,7 @@ type footprint struct {
 
 // networkFootprint computes the footprint of input → layers… with batch
 // samples per step.
-func networkFootprint(input int, layers []int, batch int) footprint {
+func networkFootprint(input int, layers []int, batch uint64) footprint {
 	var params, units uint64
 	in := uint64(input)
 	for _, u := range layers {
@@ -74,7 +74,7 @@ func networkFootprint(input int, layers []int, batch int) footprint {
 		in = uint64(u)
 	}
 	perSample := addSat(mulSat(unitCopies, units), mulSat(ioCopies, addSat(uint64(input), in)))
-	floats := addSat(mulSat(paramCopies, params), mulSat(uint64(batch), perSample))
+	floats := addSat(mulSat(paramCopies, params), mulSat(batch, perSample))
 	return footprint{params: params, bytes: mulSat(4, floats)}
 }
 
@@ -152,14 +152,14 @@ func formatCount(n uint64) string {
 // checkNetworkSize refuses a network (input → layers…, batch samples per
 // step) with more parameters than a model file holds (model.MaxParams) or
 // whose memory exceeds memoryBound. what names the flags that set it.
-func checkNetworkSize(what string, input int, layers []int, batch int) error {
+func checkNetworkSize(what string, input int, layers []int, batch uint64) error {
 	fp := networkFootprint(input, layers, batch)
 	if fp.params > model.MaxParams {
 		return usagef("%s: the network would have %s parameters (%s as float32); the most descent builds is %d, what a model file holds",
 			what, formatCount(fp.params), formatBytes(mulSat(4, fp.params)), model.MaxParams)
 	}
 	if bound, desc := memoryBound(); fp.bytes > bound {
-		return usagef("%s: training would need %s of memory (parameters, optimizer slots and workspaces for the batch); the bound is %s",
+		return usagef("%s: this would need %s of memory (parameters, gradients, optimizer slots and workspaces for the batch); the bound is %s",
 			what, formatBytes(fp.bytes), desc)
 	}
 	return nil
@@ -169,7 +169,7 @@ func checkNetworkSize(what string, input int, layers []int, batch int) error {
 // (cfg.Input and cfg.Classes are the data set's, known before it loads).
 func checkTrainingSize(cfg NetConfig) error {
 	return checkNetworkSize("--hidden "+joinInts(cfg.Hidden)+" with --batch-size "+strconv.Itoa(cfg.BatchSize),
-		cfg.Input, append(append([]int(nil), cfg.Hidden...), cfg.Classes), cfg.BatchSize)
+		cfg.Input, append(append([]int(nil), cfg.Hidden...), cfg.Classes), uint64(cfg.BatchSize))
 }
 
 // checkBatchFits refuses a batch larger than the training set: every step
@@ -198,6 +198,5 @@ func checkModelBatch(flag string, m *model.Sequential, rows uint64) error {
 	for _, l := range m.Layers() {
 		units = append(units, l.Units)
 	}
-	batch := int(min(rows, math.MaxInt32))
-	return checkNetworkSize(flag, m.Input(), units, batch)
+	return checkNetworkSize(flag, m.Input(), units, rows)
 }
