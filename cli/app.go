@@ -5,8 +5,8 @@
 // Errors. A wrong flag or value is a usage error: one line on stderr and exit
 // status 2. A failure while running (unreadable data, cancelled run) is
 // printed in full, every line of it (the MNIST-not-found hint lists the
-// places searched and the fix), with exit status 1. No Go panic trace ever reaches the user: Run
-// recovers and reports it as an internal error.
+// places searched and the fix), with exit status 1. No Go panic trace ever
+// reaches the user: Run recovers and reports it as an internal error.
 package cli
 
 import (

@@ -46,7 +46,7 @@ func benchPredictCommand(env Env) *ucli.Command {
 			&ucli.BoolFlag{Name: "torch", Value: true, Usage: "measure PyTorch too (--torch=false to skip)"},
 			&ucli.StringFlag{Name: "torch-threads", Value: "1,default", Usage: "PyTorch thread settings (torch and OpenBLAS), comma-separated"},
 			&ucli.StringFlag{Name: "python", Usage: "interpreter for the PyTorch peer (default: python3, then /usr/bin/python3)"},
-			&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads per backend: auto, a number, or name=value,…"},
+			&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads per backend: auto, a number up to 4×CPUs, or name=value,…"},
 			&ucli.IntFlag{Name: "workers", Usage: "workspaces per Predictor (default GOMAXPROCS)"},
 			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the weights and inputs"},
 		},

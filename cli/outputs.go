@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,3 +88,48 @@ type quietErrors []error
 
 func (quietErrors) Error() string     { return "" }
 func (q quietErrors) Unwrap() []error { return q }
+
+// writeTrainOutputs writes every output descent train was asked for
+// (--history, --out, --save), each even when another failed, and returns an
+// error naming each one that was not written. A diverged model (non-finite
+// weights) is not saved, as Load would refuse it; its history and run
+// folder are written all the same.
+func writeTrainOutputs(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataSets, res runResult) error {
+	var errs []error
+	attempted := 0
+	if path := c.String("history"); path != "" {
+		attempted++
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err == nil {
+			err = writeFileAtomic(path, append(b, '\n'))
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--history %s: %w", path, err))
+		}
+	}
+	if c.String("out") != "" {
+		attempted++
+		if err := writeTrainFolder(c, env, cfg, f, sets); err != nil {
+			errs = append(errs, fmt.Errorf("--out %s: %w", c.String("out"), err))
+		}
+	}
+	if path := c.String("save"); path != "" {
+		attempted++
+		if i, v, ok := firstNonFinite(f.model.Params); ok {
+			errs = append(errs, fmt.Errorf("--save %s: nothing written: the training diverged (parameter %d is %v), and a model file holds only finite weights", path, i, v))
+		} else if err := f.model.Save(path); err != nil {
+			errs = append(errs, fmt.Errorf("--save %s: %w", path, err))
+		}
+	}
+	return outputErrors("outputs", attempted, errs)
+}
+
+// firstNonFinite returns the first NaN or infinite value of xs.
+func firstNonFinite(xs []float32) (int, float32, bool) {
+	for i, v := range xs {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return i, v, true
+		}
+	}
+	return 0, 0, false
+}
