@@ -354,6 +354,11 @@ func PageFiles(e *Experiment) ([]File, error) {
 // file (a FIFO, a device, a folder), is refused before it is read.
 const MaxJSONFile = 64 << 20
 
+// MaxRuns is the most runs a summary.json may list: a hostile one listing
+// the same folder a million times would otherwise read its history that
+// many times.
+const MaxRuns = 1000
+
 // Load reads an experiment folder: summary.json, then every run's
 // history.json.
 func Load(dir string) (*Experiment, error) {
@@ -372,10 +377,20 @@ func Load(dir string) (*Experiment, error) {
 	if len(e.Summaries) == 0 {
 		return nil, fmt.Errorf("%s lists no runs", path)
 	}
+	if len(e.Summaries) > MaxRuns {
+		return nil, fmt.Errorf("%s lists %d runs, more than the %d descent reads", path, len(e.Summaries), MaxRuns)
+	}
+	seen := make(map[string]bool, len(e.Summaries))
 	for _, s := range e.Summaries {
 		if err := checkDir(s.Dir); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		if seen[s.Dir] {
+			return nil, fmt.Errorf("%s lists folder %q twice", path, s.Dir)
+		}
+		seen[s.Dir] = true
+	}
+	for _, s := range e.Summaries {
 		rp := filepath.Join(dir, s.Dir, HistoryJSONFile)
 		rb, err := inputfile.ReadFile(rp, MaxJSONFile)
 		if err != nil {
