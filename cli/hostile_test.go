@@ -195,6 +195,9 @@ func TestHostileInputFiles(t *testing.T) {
 	exp := filepath.Join(dir, "exp")
 	require.NoError(t, os.Mkdir(exp, 0o755))
 	require.NoError(t, syscall.Mkfifo(filepath.Join(exp, "summary.json"), 0o600))
+	idx := filepath.Join(dir, "idx")
+	require.NoError(t, os.Mkdir(idx, 0o755))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(idx, "train-images-idx3-ubyte"), 0o600))
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -206,6 +209,8 @@ func TestHostileInputFiles(t *testing.T) {
 		{[]string{"serve", "--model", "/dev/zero"}, []string{"/dev/zero", "character device"}},
 		{[]string{"serve", "--model", fifo, "--addr", "127.0.0.1:0"}, []string{fifo, "it is a FIFO"}},
 		{[]string{"report", exp}, []string{filepath.Join(exp, "summary.json"), "it is a FIFO"}},
+		{[]string{"train", "--data", idx}, []string{filepath.Join(idx, "train-images-idx3-ubyte") + " is not a regular file (it is a FIFO)"}},
+		{[]string{"train", "--data", "/dev/zero"}, []string{"/dev/zero/train-images-idx3-ubyte"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			before := listTree(t, dir)
