@@ -159,6 +159,11 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 	if err := checkOutputs(c); err != nil {
 		return err
 	}
+	if c.String("out") == "" { // the default folder, runs/<date>-<time>
+		if err := checkOutDir("runs"); err != nil {
+			return fmt.Errorf("the default --out folder: %w", err)
+		}
+	}
 	sets, err := loadDataSets(base.Dataset, c.String("data"), base.ValSplit)
 	if err != nil {
 		return err
