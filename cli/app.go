@@ -3,14 +3,15 @@
 // predict and bench serve.
 //
 // Errors. A wrong flag or value is a usage error: one line on stderr and exit
-// status 2. A failure while running (unreadable data, cancelled run) is one
-// line and exit status 1. A descent train run whose loss stops being finite
-// (--on-nan stop, the default) writes what it has (--history, --out; not
-// --save: non-finite weights cannot be saved), says in one line the epoch,
-// the step and the likely cause, and exits with status 3; descent sweep and
-// compare record such a run as diverged and go on with the others. No Go
-// panic trace ever reaches the user: Run recovers and reports it as an
-// internal error.
+// status 2. A failure while running (unreadable data, cancelled run) is
+// printed in full, every line of it (the MNIST-not-found hint lists the
+// places searched and the fix), with exit status 1. A descent train run
+// whose loss stops being finite (--on-nan stop, the default) writes what it
+// has (--history, --out; not --save: non-finite weights cannot be saved),
+// says in one line the epoch, the step and the likely cause, and exits with
+// status 3; descent sweep and compare record such a run as diverged and go
+// on with the others. No Go panic trace ever reaches the user: Run recovers
+// and reports it as an internal error.
 package cli
 
 import (
@@ -100,7 +101,7 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 		fmt.Fprintf(env.Stderr, "descent: %s (see descent %s --help)\n", firstLine(msg), commandName(args))
 		return ExitUsage
 	}
-	fmt.Fprintf(env.Stderr, "descent: %s\n", firstLine(msg))
+	fmt.Fprintf(env.Stderr, "descent: %s\n", msg)
 	if errors.Is(err, train.ErrDiverged) {
 		return ExitDiverged
 	}

@@ -28,7 +28,7 @@ func benchCommand(env Env) *ucli.Command {
 			&ucli.StringFlag{Name: "baseline", Value: "gonum", Usage: "backend the ratios are relative to"},
 			&ucli.IntFlag{Name: "epochs", Value: 5, Usage: "epochs per backend"},
 			&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "optimizer"},
-			&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads per backend (auto or a number)"},
+			&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads per backend: auto or a number up to 4×CPUs (" + fmt.Sprint(maxThreads()) + " here)"},
 			&ucli.IntFlag{Name: "batch-size", Value: 128, Usage: "samples per step"},
 			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of weights and shuffling"},
 		},
@@ -40,12 +40,18 @@ func benchCommand(env Env) *ucli.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkNetworkSize("--batch-size", 784, []int{128, 128, 10}, uint64(c.Int("batch-size"))); err != nil {
+				return err
+			}
 			optName := c.String("optimizer")
 			if _, err := newOptimizer(optName, train.DefaultLearningRate(optName), train.DefaultMomentum(optName)); err != nil {
 				return err
 			}
 			trainSet, _, _, err := mnist(c.String("data"), 0.1)
 			if err != nil {
+				return err
+			}
+			if err := checkBatchFits(c.Int("batch-size"), trainSet.Len()); err != nil {
 				return err
 			}
 			var engines []backend.Engine

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func benchPredictCommand(env Env) *ucli.Command {
 			&ucli.BoolFlag{Name: "torch", Value: true, Usage: "measure PyTorch too (--torch=false to skip)"},
 			&ucli.StringFlag{Name: "torch-threads", Value: "1,default", Usage: "PyTorch thread settings (torch and OpenBLAS), comma-separated"},
 			&ucli.StringFlag{Name: "python", Usage: "interpreter for the PyTorch peer (default: python3, then /usr/bin/python3)"},
-			&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads per backend: auto, a number, or name=value,…"},
+			&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads per backend: auto, a number up to 4×CPUs, or name=value,…"},
 			&ucli.IntFlag{Name: "workers", Usage: "workspaces per Predictor (default GOMAXPROCS)"},
 			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the weights and inputs"},
 		},
@@ -60,6 +61,12 @@ func benchPredictCommand(env Env) *ucli.Command {
 			}
 			if len(goroutines) == 0 || len(batches) == 0 || c.Int("rounds") < 1 || c.Float64("seconds") <= 0 || c.Int("workers") < 0 {
 				return usagef("--goroutines and --batch need values, --rounds ≥ 1, --seconds > 0, --workers ≥ 0")
+			}
+			// Every workspace and every goroutine's request holds a batch.
+			holders := addSat(uint64(max(c.Int("workers"), runtime.NumCPU())), uint64(slices.Max(goroutines)))
+			if err := checkNetworkSize("--batch × (--workers + --goroutines)", 784, []int{128, 128, 10},
+				mulSat(uint64(slices.Max(batches)), holders)); err != nil {
+				return err
 			}
 			var names []string
 			for _, n := range strings.Split(c.String("backends"), ",") {

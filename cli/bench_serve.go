@@ -20,6 +20,10 @@ import (
 
 // benchServeCommand is `descent bench serve`: a bounded loopback load test
 // of the model server, in process, with the real Predictor behind it.
+// maxBenchRequests is the most requests descent bench serve sends: it keeps
+// a result per request.
+const maxBenchRequests = 10_000_000
+
 func benchServeCommand(env Env) *ucli.Command {
 	return &ucli.Command{
 		Name:  "serve",
@@ -43,6 +47,9 @@ func benchServeCommand(env Env) *ucli.Command {
 			if c.Int("requests") < 1 || c.Int("concurrency") < 1 || c.Int("rows") < 1 {
 				return usagef("--requests, --concurrency and --rows must be ≥ 1")
 			}
+			if c.Int("requests") > maxBenchRequests {
+				return usagef("--requests: %d is more than %d (the load test keeps a result per request)", c.Int("requests"), maxBenchRequests)
+			}
 			if f := c.Float64("malformed"); !(f >= 0 && f <= 1) {
 				return usagef("--malformed: %v is not a fraction in [0, 1]", f)
 			}
@@ -57,6 +64,9 @@ func benchServeCommand(env Env) *ucli.Command {
 				m, err = bench.TutorialModel(c.Uint64("seed"))
 			}
 			if err != nil {
+				return err
+			}
+			if err := checkModelBatch("--rows × --concurrency", m, mulSat(uint64(c.Int("rows")), uint64(c.Int("concurrency")))); err != nil {
 				return err
 			}
 			cfg := NetConfig{Backend: c.String("backend"), Threads: threads}

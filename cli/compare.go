@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -39,8 +38,8 @@ func compareCommand(env Env) *ucli.Command {
 		Action: func(c *ucli.Context) error {
 			names := strings.Split(c.String("optimizers"), ",")
 			lr := c.Float64("lr")
-			if !(lr > 0) || math.IsInf(lr, 0) {
-				return usagef("--lr: must be a positive finite number, got %v", lr)
+			if err := checkLR("--lr", lr); err != nil {
+				return err
 			}
 			var runs []plannedRun
 			var base NetConfig

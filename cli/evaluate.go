@@ -43,6 +43,9 @@ func evaluateCommand(env Env) *ucli.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkModelBatch("--batch-size", m, uint64(c.Int("batch-size"))); err != nil {
+				return err
+			}
 			sets, err := loadDataSets(info.name, c.String("data"), 0)
 			if err != nil {
 				return err

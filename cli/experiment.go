@@ -83,11 +83,15 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// checkOut refuses an --out folder that holds an experiment already.
+// checkOut refuses an --out folder that holds an experiment already, or
+// that cannot be created or written (checkOutDir).
 func checkOut(c *ucli.Context) error {
 	if dir := c.String("out"); dir != "" {
 		if _, err := os.Stat(filepath.Join(dir, report.SummaryFile)); err == nil {
 			return usagef("--out: %s already holds an experiment (%s): choose another folder or remove it", dir, report.SummaryFile)
+		}
+		if err := checkOutDir(dir); err != nil {
+			return usagef("--out: %v", err)
 		}
 	}
 	return nil
@@ -123,18 +127,21 @@ func outDir(c *ucli.Context, now time.Time) (string, error) {
 	}
 }
 
-// writeFiles writes files under dir, each atomically.
+// writeFiles writes files under dir, each atomically, and every one of
+// them even when an earlier one failed; the error names each failure.
 func writeFiles(dir string, files []report.File) error {
+	var errs []error
 	for _, f := range files {
 		path := filepath.Join(dir, f.Path)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
+		err := os.MkdirAll(filepath.Dir(path), 0o755)
+		if err == nil {
+			err = writeFileAtomic(path, f.Data)
 		}
-		if err := writeFileAtomic(path, f.Data); err != nil {
-			return err
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return outputErrors("files", len(files), errs)
 }
 
 // runExperiment trains every planned run on the same data and backend, each
@@ -150,11 +157,19 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 	if base.ValSplit == 0 {
 		return usagef("--val-split: must be above 0: the figures are validation curves")
 	}
-	if err := checkOut(c); err != nil {
+	if err := checkOutputs(c); err != nil {
 		return err
+	}
+	if c.String("out") == "" { // the default folder, runs/<date>-<time>
+		if err := checkOutDir("runs"); err != nil {
+			return fmt.Errorf("the default --out folder: %w", err)
+		}
 	}
 	sets, err := loadDataSets(base.Dataset, c.String("data"), base.ValSplit)
 	if err != nil {
+		return err
+	}
+	if err := checkBatchFits(base.BatchSize, sets.train.Len()); err != nil {
 		return err
 	}
 	eng, err := openEngine(env, &base)

@@ -133,7 +133,9 @@ func parseLabels(s string, batch, units int) ([]float64, error) {
 		return nil, usagef("--y-true has %d labels but --y-pred has %d rows", len(flat), batch)
 	}
 	for i, v := range flat {
-		if v != math.Trunc(v) || v < 0 || v >= float64(units) { // not int(v): 1e300 overflows it
+		// Compared as float64: converting 1e300 to int first gives
+		// MinInt64, which passed the check and indexed out of range.
+		if math.IsNaN(v) || math.IsInf(v, 0) || v != math.Trunc(v) || v < 0 || v >= float64(units) {
 			return nil, usagef("--y-true: label %d is %v, not a class index in 0..%d", i, v, units-1)
 		}
 	}

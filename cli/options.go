@@ -86,7 +86,8 @@ func parseFloats(flag, s string) ([]float64, error) {
 	return out, nil
 }
 
-// parseThreads reads --threads: "auto" or a positive integer.
+// parseThreads reads --threads: "auto" or a positive integer up to
+// maxThreads.
 func parseThreads(s string) (int, error) {
 	if s == "auto" || s == "" {
 		return 0, nil
@@ -94,6 +95,9 @@ func parseThreads(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
 		return 0, usagef("--threads: %q is not a positive integer or auto", s)
+	}
+	if n > maxThreads() {
+		return 0, usagef("--threads: %d is more than 4 per CPU (at most %d on this machine's %d CPUs)", n, maxThreads(), runtime.NumCPU())
 	}
 	return n, nil
 }

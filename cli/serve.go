@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -47,6 +48,13 @@ func serveCommand(env Env) *ucli.Command {
 			path := c.String("model")
 			m, err := model.Load(path)
 			if err != nil {
+				return err
+			}
+			workers := c.Int("workers")
+			if workers == 0 {
+				workers = max(threads, runtime.NumCPU()) // GOMAXPROCS once the backend is open
+			}
+			if err := checkModelBatch("--max-batch × --workers", m, mulSat(uint64(c.Int("max-batch")), uint64(workers))); err != nil {
 				return err
 			}
 			cfg := NetConfig{Backend: c.String("backend"), Threads: threads}

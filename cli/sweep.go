@@ -35,8 +35,8 @@ func sweepCommand(env Env) *ucli.Command {
 			var runs []plannedRun
 			seen := map[string]bool{}
 			for _, lr := range lrs {
-				if !(lr > 0) {
-					return usagef("--lrs: %v is not a positive learning rate", lr)
+				if err := checkLR("--lrs", lr); err != nil {
+					return err
 				}
 				name := fmt.Sprintf("lr=%g", lr)
 				if seen[name] {

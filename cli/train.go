@@ -30,7 +30,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.Float64Flag{Name: "val-split", Value: 0.1, Usage: "fraction of the training images held out for validation, split as scikit-learn's train_test_split(random_state=42); 0 for none"},
 		&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the weight initialisation and the shuffling"},
 		&ucli.StringFlag{Name: "backend", Value: "auto", Usage: "compute backend: auto, dnnl, openblas, gonum"},
-		&ucli.StringFlag{Name: "threads", Value: "auto", Usage: "threads for the backend (auto or a number)"},
+		&ucli.StringFlag{Name: "threads", Value: "auto", Usage: threadsUsage()},
 		&ucli.StringFlag{Name: "history", Usage: "write the history, test result and configuration as JSON to this file"},
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
@@ -95,9 +95,10 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if c.IsSet("momentum") {
 		cfg.Momentum = c.Float64("momentum")
 	}
+	if err := checkLR("--lr", cfg.LR); err != nil {
+		return cfg, err
+	}
 	switch {
-	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
-		return cfg, usagef("--lr: must be a positive finite number, got %v", cfg.LR)
 	case !(cfg.Momentum >= 0 && cfg.Momentum < 1):
 		return cfg, usagef("--momentum: must be in [0, 1), got %v", cfg.Momentum)
 	case cfg.Epochs < 1:
@@ -113,7 +114,7 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if _, err := train.ParseNonFinitePolicy(cfg.OnNaN); err != nil {
 		return cfg, usagef("--on-nan: %q: want stop or continue", cfg.OnNaN)
 	}
-	return cfg, nil
+	return cfg, checkTrainingSize(cfg)
 }
 
 // mnist locates and loads MNIST and splits off the validation set.
@@ -141,7 +142,7 @@ type runResult struct {
 }
 
 func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
-	if err := checkOut(c); err != nil { // before training, not after
+	if err := checkOutputs(c); err != nil { // before training, not after
 		return err
 	}
 	k, err := readCheckpointFlags(c)
@@ -154,6 +155,9 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	}
 	if n := c.Int("train-limit"); n > 0 && n < sets.train.Len() {
 		sets.train = sets.train.Subset(seqInts(n))
+	}
+	if err := checkBatchFits(cfg.BatchSize, sets.train.Len()); err != nil {
+		return err
 	}
 	cfg.Input, cfg.Classes = sets.train.Features(), sets.train.Classes()
 	eng, err := openEngine(env, &cfg)
@@ -179,31 +183,12 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		k.interrupted(c, env)
 		return keepPartialHistory(c, cfg, f, err)
 	}
-	m, hist := f.model, f.history
+	hist := f.history
 	res := runResult{History: historyOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
 	res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
 	res.Report = testReport(sets, f)
 	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", f.testLoss, f.testAccuracy, res.Report)
-	if path := c.String("save"); path != "" {
-		if err := m.Save(path); err != nil {
-			return fmt.Errorf("--save: %w", err)
-		}
-	}
-	if c.String("out") != "" {
-		if err := writeTrainFolder(c, env, cfg, f, sets); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-	}
-	if path := c.String("history"); path != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := writeFileAtomic(path, append(b, '\n')); err != nil {
-			return fmt.Errorf("--history: %w", err)
-		}
-	}
-	return nil
+	return writeTrainOutputs(c, env, cfg, f, sets, res)
 }
 
 func lenOf(d *data.Dataset) int {

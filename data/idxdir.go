@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/descent-ml/descent/internal/inputfile"
 )
 
 // gzSuffix is the file name suffix of a gzip-compressed IDX file.
@@ -79,9 +81,14 @@ func loadIDXMember(dir, base string, sums map[string]string, verify bool) (*IDX,
 func findIDXFile(dir, base string) (string, error) {
 	candidates := []string{filepath.Join(dir, base), filepath.Join(dir, base+gzSuffix)}
 	for _, p := range candidates {
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p, nil
+		st, err := os.Stat(p)
+		if err != nil {
+			continue
 		}
+		if !st.Mode().IsRegular() {
+			return "", fmt.Errorf("IDX file %s: %s is not a regular file (%s)", base, p, inputfile.Describe(st.Mode()))
+		}
+		return p, nil
 	}
 	return "", fmt.Errorf("IDX file %s not found: looked for %s: %w",
 		base, strings.Join(candidates, " and "), fs.ErrNotExist)

@@ -5,8 +5,15 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/descent-ml/descent/internal/inputfile"
 )
+
+// maxIDXFileSize is the largest IDX file ReadIDXFile opens: MaxIDXElements
+// data bytes, the largest header (4 bytes of magic, 255 dims of 4 bytes),
+// and room for a gzip stream of incompressible data to be a little larger
+// than its content.
+const maxIDXFileSize = MaxIDXElements + MaxIDXElements/64 + 4 + 4*255
 
 // gzipMagic is the first two bytes of every gzip stream.
 const gzipMagic = "\x1f\x8b"
@@ -15,10 +22,13 @@ const gzipMagic = "\x1f\x8b"
 // decompressed transparently; compression is detected from the content (the
 // gzip magic bytes 1f 8b), not from the file name. A truncated or corrupt
 // gzip stream is an error, as is any data after the end of the stream.
+//
+// Only a regular file is read (a FIFO or device is refused without
+// blocking), of at most maxIDXFileSize bytes.
 func ReadIDXFile(path string) (*IDX, error) {
-	f, err := os.Open(path)
+	f, _, err := inputfile.Open(path, maxIDXFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("opening IDX file: %w", err)
+		return nil, fmt.Errorf("IDX file: %w", err)
 	}
 	defer f.Close()
 	r, err := maybeGunzip(bufio.NewReader(f), path)

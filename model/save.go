@@ -9,10 +9,10 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"os"
 	"strings"
 
 	"github.com/descent-ml/descent/internal/atomicfile"
+	"github.com/descent-ml/descent/internal/inputfile"
 )
 
 // File format of a saved Sequential, version 2 (little-endian):
@@ -41,8 +41,18 @@ const (
 	fileMagicV1   = "DESCENT1"
 	fileFormat    = 2
 	maxHeaderLen  = 1 << 20
-	maxParamCount = 1 << 28 // 1 GiB of float32
+	maxParamCount = MaxParams
 )
+
+// MaxParams is the most parameters a model file holds (1 GiB of float32):
+// Load refuses a header that needs more, and descent train refuses to build
+// a network it could not save.
+const MaxParams = 1 << 28
+
+// MaxFileSize is the largest model file Load reads: the magic, the header
+// length, the largest header, MaxParams float32 parameters and the CRC.
+// Anything larger is refused before it is read.
+const MaxFileSize = int64(len(fileMagic)) + 4 + maxHeaderLen + 4*MaxParams + 4
 
 // OutputClassProbabilities is what a model's outputs mean when its last
 // layer is a softmax: one probability per class, in Labels order.
@@ -113,9 +123,11 @@ func (m *Sequential) Save(path string) error {
 	return nil
 }
 
-// Load reads a network saved by Save.
+// Load reads a network saved by Save. Only a regular file is read (a FIFO,
+// device or folder is refused without blocking), and at most MaxFileSize
+// bytes of it.
 func Load(path string) (*Sequential, error) {
-	b, err := os.ReadFile(path)
+	b, err := inputfile.ReadFile(path, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}

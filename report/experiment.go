@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/descent-ml/descent/internal/inputfile"
 )
 
 // File names inside an experiment folder and inside each run's subfolder.
@@ -374,33 +375,22 @@ func PageFiles(e *Experiment) ([]File, error) {
 	return append(files, File{PageFile, page}), nil
 }
 
-// MaxJSONFile bounds the size of the summary.json and history.json files
-// that Load reads: far above what any experiment writes, and a damaged or
-// hostile folder cannot make descent report read without end.
+// MaxJSONFile is the largest summary.json or history.json Load reads:
+// 64 MiB, room for a history of several hundred thousand epochs (about 120
+// bytes each) and its reports. A larger one, or one that is not a regular
+// file (a FIFO, a device, a folder), is refused before it is read.
 const MaxJSONFile = 64 << 20
 
-// readBounded reads path, refusing a file larger than MaxJSONFile.
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxJSONFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > MaxJSONFile {
-		return nil, fmt.Errorf("%s is larger than %d MiB: not a file descent wrote", path, MaxJSONFile>>20)
-	}
-	return b, nil
-}
+// MaxRuns is the most runs a summary.json may list: a hostile one listing
+// the same folder a million times would otherwise read its history that
+// many times.
+const MaxRuns = 1000
 
 // Load reads an experiment folder: summary.json, then every run's
 // history.json.
 func Load(dir string) (*Experiment, error) {
 	path := filepath.Join(dir, SummaryFile)
-	b, err := readBounded(path)
+	b, err := inputfile.ReadFile(path, MaxJSONFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s not found: is %s a folder written by descent sweep or descent compare?", path, dir)
 	}
@@ -413,7 +403,7 @@ func Load(dir string) (*Experiment, error) {
 	}
 	for _, s := range e.Summaries {
 		rp := filepath.Join(dir, s.Dir, HistoryJSONFile)
-		rb, err := readBounded(rp)
+		rb, err := inputfile.ReadFile(rp, MaxJSONFile)
 		if err != nil {
 			return nil, fmt.Errorf("run %s: %w", s.Name, err)
 		}
@@ -436,10 +426,18 @@ func decodeSummary(b []byte, path string) (*Experiment, error) {
 	if len(e.Summaries) == 0 {
 		return nil, fmt.Errorf("%s lists no runs", path)
 	}
+	if len(e.Summaries) > MaxRuns {
+		return nil, fmt.Errorf("%s lists %d runs, more than the %d descent reads", path, len(e.Summaries), MaxRuns)
+	}
+	seen := make(map[string]bool, len(e.Summaries))
 	for _, s := range e.Summaries {
 		if err := checkDir(s.Dir); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		if seen[s.Dir] {
+			return nil, fmt.Errorf("%s lists folder %q twice", path, s.Dir)
+		}
+		seen[s.Dir] = true
 	}
 	return &e, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -183,10 +184,19 @@ func TestLoadErrors(t *testing.T) {
 		{`{"runs":[{"name":"x","dir":"x"}]}`, "run x"},
 		{`{"runs":[{"name":"y","dir":"y"}]}`, "names folder"},
 		{`{"runs":[{"name":"z","dir":"z"}]}`, "z/history.json"},
+		{`{"runs":[{"name":"f","dir":"f"}]}`, "f/history.json: not a regular file (it is a FIFO)"},
+		{`{"runs":[{"name":"d","dir":"d"}]}`, "d/history.json: not a regular file (it is a folder)"},
+		{`{"runs":[{"name":"y","dir":"y"},{"name":"y2","dir":"y"}]}`, `lists folder "y" twice`},
+		{`{"runs":[` + strings.Repeat(`{"name":"y","dir":"y"},`, MaxRuns) + `{"name":"y","dir":"y"}]}`, "more than the 1000 descent reads"},
 	} {
 		write("summary.json", tc.summary)
 		write("y/history.json", `{"name":"y","dir":"other"}`)
 		write("z/history.json", `{"history":{"loss":["bad"]}}`)
+		if _, err := os.Lstat(filepath.Join(dir, "f")); err != nil {
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "f"), 0o755))
+			require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "f", "history.json"), 0o600))
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "d", "history.json"), 0o755))
+		}
 		_, err := Load(dir)
 		if assert.Error(t, err, tc.summary) {
 			assert.Contains(t, err.Error(), tc.want, tc.summary)

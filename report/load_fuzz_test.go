@@ -112,5 +112,5 @@ func TestLoadBoundsFileSize(t *testing.T) {
 	require.NoError(t, f.Truncate(MaxJSONFile+1)) // sparse: no 64 MiB written
 	require.NoError(t, f.Close())
 	_, err = Load(dir)
-	assert.ErrorContains(t, err, "larger than 64 MiB")
+	assert.ErrorContains(t, err, "file too large: 67108865 bytes, the limit is 67108864")
 }

@@ -166,6 +166,9 @@ func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
 		if !(lo <= hi) { // nothing plottable
 			lo, hi = 0.1, 10
 		}
+		// Keep the 1-2-5 ends finite and positive: a loss of 1e-320 or
+		// 1e308 is drawn at the edge rather than failing the figure.
+		lo, hi = min(max(lo, 1e-300), 1e300), min(max(hi, 1e-300), 1e300)
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}
 		// Widen to the surrounding 1-2-5 steps so that the axis always
@@ -239,8 +242,19 @@ func (linearTicks) Ticks(lo, hi float64) []plot.Tick {
 		return nil
 	}
 	step := niceLogFloor((hi - lo) / 5)
+	first, last := math.Ceil(lo/step*2-1e-9), math.Floor(hi/step*2+1e-9)
+	// Half-steps from first to last: 10 to 22 of them for any finite range
+	// whose ends float64 can tell apart, but where the ends are so large
+	// that k+1 == k (lo 1e16, hi 1e16+2), or the span overflows, counting
+	// them would never end: mark the two ends instead.
+	if !(last-first <= 100) || first+1 == first || last+1 == last {
+		return []plot.Tick{
+			{Value: lo, Label: strconv.FormatFloat(lo, 'g', 6, 64)},
+			{Value: hi, Label: strconv.FormatFloat(hi, 'g', 6, 64)},
+		}
+	}
 	var ts []plot.Tick
-	for k := math.Ceil(lo/step*2 - 1e-9); k/2*step <= hi+step*1e-9; k++ {
+	for k := first; k <= last; k++ {
 		v := roundSig(k / 2 * step)
 		t := plot.Tick{Value: v}
 		if math.Mod(k, 2) == 0 {
