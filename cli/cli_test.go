@@ -160,18 +160,23 @@ func (w *cancelOnWrite) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Ctrl-C during training keeps the completed epochs in --history.
+// Ctrl-C during training keeps the completed epochs in --history and the
+// run folder.
 func TestInterruptedRunKeepsHistory(t *testing.T) {
 	hist := filepath.Join(t.TempDir(), "h.json")
+	runDir := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := &cancelOnWrite{marker: "Epoch 3/50", cancel: cancel}
 	var errb bytes.Buffer
-	status := cli.Run(ctx, []string{"descent", "train", "--epochs", "50", "--hidden", "16", "--history", hist},
+	status := cli.Run(ctx, []string{"descent", "train", "--epochs", "50", "--hidden", "16", "--history", hist, "--out", runDir},
 		cli.Env{Stdout: out, Stderr: &errb, Getenv: os.Getenv})
 	assert.Equal(t, cli.ExitError, status)
 	assert.Contains(t, errb.String(), "context canceled")
-	assert.Contains(t, errb.String(), "the 2 completed epoch(s) are in "+hist)
+	assert.Contains(t, errb.String(), "the 2 completed epoch(s) are in "+hist+" and "+runDir)
+	page, err := os.ReadFile(filepath.Join(runDir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "interrupted before its test pass")
 	var h struct {
 		History map[string][]float64 `json:"history"`
 		Test    map[string]*float64  `json:"test"`
@@ -180,6 +185,11 @@ func TestInterruptedRunKeepsHistory(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &h))
 	assert.Len(t, h.History["val_accuracy"], 2)
+	var hr struct {
+		History map[string][]float64 `json:"history"`
+	}
+	readJSON(t, filepath.Join(runDir, "adam", "history.json"), &hr)
+	assert.Len(t, hr.History["val_accuracy"], 2, "the run folder has the completed epochs")
 	assert.Nil(t, h.Test["accuracy"], "no test result for an interrupted run")
 }
 

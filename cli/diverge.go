@@ -60,6 +60,9 @@ func testReport(sets dataSets, f *fitted) string {
 	if f.diverged != nil {
 		return noTestResult("training diverged " + divergedWhere(f.diverged))
 	}
+	if f.interrupted {
+		return noTestResult("the run was interrupted before its test pass")
+	}
 	if math.IsNaN(f.testAccuracy) {
 		return noTestResult("the model's outputs on the test set are not finite (the training diverged)")
 	}

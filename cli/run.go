@@ -28,6 +28,9 @@ type fitted struct {
 	// stop): history then holds the completed epochs, and there is no test
 	// result.
 	diverged *train.DivergedError
+	// interrupted is set when a signal stopped the run before its test
+	// pass: history holds the completed epochs, and there is no test result.
+	interrupted bool
 }
 
 // openEngine opens cfg's backend, prints its notice (if any) to stderr and

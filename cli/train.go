@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -181,7 +182,7 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	if err != nil {
 		saveInterrupted(c, env, f)
 		k.interrupted(c, env)
-		return keepPartialHistory(c, cfg, f, err)
+		return keepPartialHistory(c, env, cfg, f, sets, err)
 	}
 	hist := f.history
 	res := runResult{History: historyOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
@@ -240,23 +241,50 @@ func writeTrainFolder(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets d
 	return nil
 }
 
-// keepPartialHistory writes --history for a run that stopped early (Ctrl-C)
-// with the epochs it completed and no test result, so an interrupted run
-// loses nothing it finished, and returns the run's error, saying so.
-func keepPartialHistory(c *ucli.Context, cfg NetConfig, f *fitted, runErr error) error {
-	path := c.String("history")
-	if path == "" || f == nil || f.history == nil || f.history.Epochs() == 0 {
+// keepPartialHistory writes --history and --out for a run that stopped
+// early (Ctrl-C, SIGTERM) with the epochs it completed and no test result,
+// so an interrupted run loses nothing it finished, and returns the run's
+// error, saying what was written.
+func keepPartialHistory(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataSets, runErr error) error {
+	if f == nil || f.history == nil || f.history.Epochs() == 0 {
 		return runErr
 	}
-	res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg}
-	nan := report.Float(math.NaN()) // written as null: there is no test result
-	res.Test.Loss, res.Test.Accuracy = nan, nan
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err == nil {
-		err = writeFileAtomic(path, append(b, '\n'))
+	f.interrupted = true
+	f.testLoss, f.testAccuracy = math.NaN(), math.NaN() // written as null: there is no test result
+	var written, notes []string
+	if path := c.String("history"); path != "" {
+		res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
+			Report: testReport(sets, f)}
+		res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err == nil {
+			err = writeFileAtomic(path, append(b, '\n'))
+		}
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("--history could not be written: %v", err))
+		} else {
+			written = append(written, path)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("%w (and --history could not be written: %v)", runErr, err)
+	if c.String("out") != "" {
+		if err := writeTrainFolder(c, env, cfg, f, sets); err != nil {
+			notes = append(notes, fmt.Sprintf("--out could not be written: %v", err))
+		} else {
+			written = append(written, c.String("out"))
+		}
 	}
-	return fmt.Errorf("%w (the %d completed epoch(s) are in %s)", runErr, f.history.Epochs(), path)
+	msg := ""
+	if len(written) > 0 {
+		msg = fmt.Sprintf("the %d completed epoch(s) are in %s", f.history.Epochs(), strings.Join(written, " and "))
+	}
+	if len(notes) > 0 {
+		if msg != "" {
+			msg += "; "
+		}
+		msg += strings.Join(notes, "; ")
+	}
+	if msg == "" {
+		return runErr
+	}
+	return fmt.Errorf("%w (%s)", runErr, msg)
 }
