@@ -1,0 +1,488 @@
+package data
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"codeberg.org/sbinet/npyio"
+	"codeberg.org/sbinet/npyio/npy/float16"
+
+	"github.com/descent-ml/descent/internal/inputfile"
+)
+
+// MaxNPYHeaderBytes bounds the header (the Python dict literal) of a .npy
+// file or .npz entry. NumPy itself refuses headers over 10000 bytes unless
+// told otherwise.
+const MaxNPYHeaderBytes = 1 << 16
+
+// MaxNPYBytes bounds a .npy file, and the declared uncompressed size of each
+// entry of a .npz: the largest array a Table can hold (MaxTableValues
+// values of 8 bytes) plus its header.
+const MaxNPYBytes = MaxTableValues*8 + MaxNPYHeaderBytes + 12
+
+// MaxNPZBytes bounds a .npz file: a training and a test set of the largest
+// size, stored uncompressed.
+const MaxNPZBytes = 4*MaxNPYBytes + 1<<20
+
+// maxDeflateRatio is a little above the largest expansion DEFLATE can
+// achieve (1032:1); a zip entry declaring more is lying, a zip bomb.
+const maxDeflateRatio = 1100
+
+// ReadNPY reads a data set from a pair of NumPy .npy files: xPath holds the
+// features, of shape (N, F) or (N, d1, d2, …) (flattened in C order to
+// F = d1·d2·…), and yPath the N targets, of shape (N) or (N, 1).
+//
+// Any float (float16, float32, float64), signed or unsigned integer (1 to 8
+// bytes) or bool dtype is accepted, in either byte order and in C or
+// Fortran order. Features become float32: a value that is not finite or
+// lies beyond float32's range is refused, naming its sample and feature.
+// Targets become float64: a non-finite one, or an integer beyond 2⁵³ (not
+// exactly representable), is refused. Complex, object, string, datetime
+// and structured dtypes are refused with the dtype in the message, as are
+// headers whose shape disagrees with the data present and arrays over
+// MaxTableValues values. Every such refusal wraps ErrBadTable; only regular
+// files are read (see package internal/inputfile). The Table is named
+// xPath.
+func ReadNPY(xPath, yPath string) (*Table, error) {
+	x, err := readNPYFile(xPath)
+	if err != nil {
+		return nil, err
+	}
+	y, err := readNPYFile(yPath)
+	if err != nil {
+		return nil, err
+	}
+	return makeTable(xPath, x, y)
+}
+
+// ReadNPZ reads a data set from a NumPy .npz file (a zip of .npy arrays, as
+// written by numpy.savez or numpy.savez_compressed). Two layouts are
+// accepted: x_train, y_train and optionally x_test, y_test (the layout of
+// Keras's mnist.npz), or x, y. test is nil when the file holds no test set.
+// The arrays follow the rules of ReadNPY; any other set of arrays is
+// refused, naming those found. Entries are checked against MaxNPYBytes and
+// against the expansion DEFLATE can achieve before any is decompressed, so
+// a zip bomb is refused without being expanded. The tables are named
+// path+":train" and path+":test".
+func ReadNPZ(path string) (train, test *Table, err error) {
+	f, size, err := inputfile.Open(path, MaxNPZBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	zr, err := zip.NewReader(f, size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w: not a .npz (zip) file: %v", path, ErrBadTable, err)
+	}
+	entries := map[string]*zip.File{}
+	var keys []string
+	for _, zf := range zr.File {
+		key := strings.TrimSuffix(zf.Name, ".npy")
+		if _, dup := entries[key]; dup {
+			return nil, nil, fmt.Errorf("%s: %w: array %q stored twice", path, ErrBadTable, key)
+		}
+		entries[key] = zf
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	var layout [][2]string
+	switch {
+	case slices.Equal(keys, []string{"x_train", "y_train"}):
+		layout = [][2]string{{"x_train", "y_train"}}
+	case slices.Equal(keys, []string{"x_test", "x_train", "y_test", "y_train"}):
+		layout = [][2]string{{"x_train", "y_train"}, {"x_test", "y_test"}}
+	case slices.Equal(keys, []string{"x", "y"}):
+		layout = [][2]string{{"x", "y"}}
+	default:
+		return nil, nil, fmt.Errorf("%s: %w: it holds the arrays %s; expected x_train, y_train (and optionally x_test, y_test), or x, y",
+			path, ErrBadTable, quoteList(keys))
+	}
+	var total uint64
+	for _, k := range keys {
+		zf := entries[k]
+		name := path + ":" + zf.Name
+		if zf.UncompressedSize64 > MaxNPYBytes {
+			return nil, nil, fmt.Errorf("%s: %w: declared uncompressed size %d bytes, the limit is %d", name, ErrBadTable, zf.UncompressedSize64, int64(MaxNPYBytes))
+		}
+		if zf.CompressedSize64 > MaxNPYBytes {
+			return nil, nil, fmt.Errorf("%s: %w: compressed size %d bytes, the limit is %d", name, ErrBadTable, zf.CompressedSize64, int64(MaxNPYBytes))
+		}
+		if zf.UncompressedSize64 > 1<<10 && zf.UncompressedSize64/maxDeflateRatio > zf.CompressedSize64 {
+			return nil, nil, fmt.Errorf("%s: %w: %d compressed bytes declared to expand to %d, more than DEFLATE can (a zip bomb)",
+				name, ErrBadTable, zf.CompressedSize64, zf.UncompressedSize64)
+		}
+		total += zf.UncompressedSize64
+	}
+	if total > 2*MaxNPYBytes+2*MaxNPYHeaderBytes {
+		return nil, nil, fmt.Errorf("%s: %w: arrays declared to expand to %d bytes in all", path, ErrBadTable, total)
+	}
+	read := func(key string) (*npyArray, error) {
+		zf := entries[key]
+		name := path + ":" + zf.Name
+		rc, err := zf.Open()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", name, ErrBadTable, err)
+		}
+		defer rc.Close()
+		a, err := decodeNPY(name, rc, int64(zf.UncompressedSize64))
+		if err != nil {
+			if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
+				return nil, fmt.Errorf("%w: %v", ErrBadTable, err)
+			}
+			return nil, err
+		}
+		return a, nil
+	}
+	var tables []*Table
+	for i, xy := range layout {
+		x, err := read(xy[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		y, err := read(xy[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		tname := path + ":train"
+		if i == 1 {
+			tname = path + ":test"
+		}
+		t, err := makeTable(tname, x, y)
+		if err != nil {
+			return nil, nil, err
+		}
+		tables = append(tables, t)
+	}
+	train = tables[0]
+	if len(tables) == 2 {
+		test = tables[1]
+	}
+	return train, test, nil
+}
+
+func quoteList(keys []string) string {
+	if len(keys) == 0 {
+		return "(none)"
+	}
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = fmt.Sprintf("%q", k)
+	}
+	return strings.Join(q, ", ")
+}
+
+// npyArray is a .npy array decoded to float64, in C (row-major) order,
+// with its origin for messages. float64 holds every accepted dtype exactly
+// except integers beyond 2⁵³, which are flagged in inexact.
+type npyArray struct {
+	name  string
+	dtype string
+	shape []int
+	vals  []float64
+	// inexact is the index of the first integer value beyond 2⁵³ in vals,
+	// or -1.
+	inexact int
+}
+
+func readNPYFile(path string) (*npyArray, error) {
+	f, size, err := inputfile.Open(path, MaxNPYBytes)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return decodeNPY(path, f, size)
+}
+
+// dtypeInfo is what decodeNPY accepts: kind 'f', 'i', 'u' or 'b' and the
+// size in bytes, in byte order bo.
+type dtypeInfo struct {
+	kind byte
+	size int
+	bo   binary.ByteOrder
+}
+
+func parseDtype(name, descr string) (dtypeInfo, error) {
+	bad := func(why string) (dtypeInfo, error) {
+		return dtypeInfo{}, fmt.Errorf("%s: %w: dtype %s is not supported (%s); use a float, integer or bool dtype", name, ErrBadTable, descr, why)
+	}
+	s := descr
+	if len(s) < 2 || s[0] != '\'' || s[len(s)-1] != '\'' {
+		return bad("structured or unrecognised")
+	}
+	s = s[1 : len(s)-1]
+	if len(s) != 3 {
+		return bad("unrecognised")
+	}
+	var d dtypeInfo
+	d.kind = s[1]
+	d.size = int(s[2] - '0')
+	switch d.kind {
+	case 'c':
+		return bad("complex")
+	case 'O':
+		return bad("Python objects")
+	case 'S', 'U', 'a':
+		return bad("strings")
+	case 'V':
+		return bad("raw bytes")
+	case 'M', 'm':
+		return bad("dates and times")
+	case 'f':
+		if d.size != 2 && d.size != 4 && d.size != 8 {
+			return bad("float size")
+		}
+	case 'i', 'u':
+		if d.size != 1 && d.size != 2 && d.size != 4 && d.size != 8 {
+			return bad("integer size")
+		}
+	case 'b':
+		if d.size != 1 {
+			return bad("bool size")
+		}
+	default:
+		return bad("unrecognised")
+	}
+	switch s[0] {
+	case '<':
+		d.bo = binary.LittleEndian
+	case '>':
+		d.bo = binary.BigEndian
+	case '|':
+		if d.size != 1 {
+			return bad("no byte order")
+		}
+		d.bo = binary.LittleEndian
+	default:
+		return bad("byte order " + string(s[0]))
+	}
+	return d, nil
+}
+
+// decodeNPY reads one .npy array of exactly size bytes from r. The header
+// is checked to fit in size, parsed by npyio, and its shape times the item
+// size must equal the data bytes left before anything is allocated for the
+// data.
+func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
+	var pre [12]byte
+	if size < 10 {
+		return nil, fmt.Errorf("%s: %w: %d bytes, too short for a .npy file", name, ErrBadTable, size)
+	}
+	if _, err := io.ReadFull(r, pre[:10]); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if !bytes.Equal(pre[:6], npyio.Magic[:]) {
+		return nil, fmt.Errorf("%s: %w: not a .npy file (bad magic %q)", name, ErrBadTable, pre[:6])
+	}
+	var hlen int64
+	prefix := int64(10)
+	switch pre[6] {
+	case 1:
+		hlen = int64(binary.LittleEndian.Uint16(pre[8:10]))
+	case 2:
+		if size < 12 {
+			return nil, fmt.Errorf("%s: %w: %d bytes, too short for a .npy file", name, ErrBadTable, size)
+		}
+		if _, err := io.ReadFull(r, pre[10:12]); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		hlen = int64(binary.LittleEndian.Uint32(pre[8:12]))
+		prefix = 12
+	default:
+		return nil, fmt.Errorf("%s: %w: .npy format version %d.%d is not supported (1.0 and 2.0 are)", name, ErrBadTable, pre[6], pre[7])
+	}
+	if hlen > MaxNPYHeaderBytes || hlen > size-prefix {
+		return nil, fmt.Errorf("%s: %w: header of %d bytes in a file of %d", name, ErrBadTable, hlen, size)
+	}
+	hdr := make([]byte, prefix+hlen)
+	copy(hdr, pre[:prefix])
+	if _, err := io.ReadFull(r, hdr[prefix:]); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	h, err := parseNPYHeader(hdr[prefix:], hdr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: bad .npy header: %v", name, ErrBadTable, err)
+	}
+	dt, err := parseDtype(name, h.Descr.Type)
+	if err != nil {
+		return nil, err
+	}
+	shape := h.Descr.Shape
+	count := int64(1)
+	for _, d := range shape {
+		if d < 0 {
+			return nil, fmt.Errorf("%s: %w: negative dimension in shape %v", name, ErrBadTable, shape)
+		}
+		if d > 0 && count > MaxTableValues/int64(d) {
+			return nil, fmt.Errorf("%s: %w: shape %v holds more than %d values", name, ErrBadTable, shape, MaxTableValues)
+		}
+		count *= int64(d)
+	}
+	if count > MaxTableValues {
+		return nil, fmt.Errorf("%s: %w: shape %v holds more than %d values", name, ErrBadTable, shape, MaxTableValues)
+	}
+	if data := size - prefix - hlen; count*int64(dt.size) != data {
+		return nil, fmt.Errorf("%s: %w: shape %v of dtype %s needs %d data bytes, the file has %d",
+			name, ErrBadTable, shape, h.Descr.Type, count*int64(dt.size), data)
+	}
+	a = &npyArray{name: name, dtype: h.Descr.Type, shape: shape, inexact: -1}
+	a.vals = make([]float64, count)
+	// dest maps the i-th stored value to its C-order index.
+	dest := func(i int) int { return i }
+	if h.Descr.Fortran && len(shape) > 1 {
+		dest = fortranToC(shape)
+	}
+	br := bufio.NewReaderSize(r, 1<<16)
+	var buf [8]byte
+	for i := 0; i < int(count); i++ {
+		b := buf[:dt.size]
+		if _, err := io.ReadFull(br, b); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		var v float64
+		switch dt.kind {
+		case 'f':
+			switch dt.size {
+			case 2:
+				v = float64(float16.Float16Frombits(dt.bo.Uint16(b)).Float32())
+			case 4:
+				v = float64(math.Float32frombits(dt.bo.Uint32(b)))
+			case 8:
+				v = math.Float64frombits(dt.bo.Uint64(b))
+			}
+		case 'i':
+			switch dt.size {
+			case 1:
+				v = float64(int8(b[0]))
+			case 2:
+				v = float64(int16(dt.bo.Uint16(b)))
+			case 4:
+				v = float64(int32(dt.bo.Uint32(b)))
+			case 8:
+				n := int64(dt.bo.Uint64(b))
+				v = float64(n)
+				if (n > 1<<53 || n < -(1<<53)) && a.inexact < 0 {
+					a.inexact = dest(i)
+				}
+			}
+		case 'u':
+			switch dt.size {
+			case 1:
+				v = float64(b[0])
+			case 2:
+				v = float64(dt.bo.Uint16(b))
+			case 4:
+				v = float64(dt.bo.Uint32(b))
+			case 8:
+				n := dt.bo.Uint64(b)
+				v = float64(n)
+				if n > 1<<53 && a.inexact < 0 {
+					a.inexact = dest(i)
+				}
+			}
+		case 'b':
+			if b[0] > 1 {
+				return nil, fmt.Errorf("%s: %w: bool value %d at index %d", name, ErrBadTable, b[0], i)
+			}
+			v = float64(b[0])
+		}
+		a.vals[dest(i)] = v
+	}
+	return a, nil
+}
+
+// parseNPYHeader parses the dict literal with npyio, whose parser slices
+// without checking bounds: its panics are turned into errors. The framing
+// (magic, version, length) has been checked by the caller.
+func parseNPYHeader(dict, whole []byte) (h npyio.Header, err error) {
+	if len(dict) == 0 || dict[len(dict)-1] != '\n' {
+		return h, errors.New("the header does not end with a newline")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("unparsable header %q", bytes.TrimSpace(dict))
+		}
+	}()
+	r, err := npyio.NewReader(bytes.NewReader(whole))
+	if err != nil {
+		return h, err
+	}
+	return r.Header, nil
+}
+
+// fortranToC returns the map from the position of a value stored in
+// Fortran order (first index fastest) to its C-order index, for shape.
+// It must be called with increasing positions 0, 1, 2, … (an odometer).
+func fortranToC(shape []int) func(int) int {
+	k := len(shape)
+	cstride := make([]int, k)
+	s := 1
+	for j := k - 1; j >= 0; j-- {
+		cstride[j] = s
+		s *= shape[j]
+	}
+	idx := make([]int, k)
+	off := 0
+	next := 0
+	return func(i int) int {
+		for next < i {
+			// advance the odometer by one, first index fastest
+			next++
+			for j := 0; j < k; j++ {
+				idx[j]++
+				off += cstride[j]
+				if idx[j] < shape[j] {
+					break
+				}
+				off -= idx[j] * cstride[j]
+				idx[j] = 0
+			}
+		}
+		return off
+	}
+}
+
+func makeTable(name string, x, y *npyArray) (*Table, error) {
+	if len(x.shape) < 2 {
+		return nil, fmt.Errorf("%s: %w: features of shape %v; expected (N, F) or (N, d1, d2, …)", x.name, ErrBadTable, x.shape)
+	}
+	n := x.shape[0]
+	f := 1
+	for _, d := range x.shape[1:] {
+		f *= d
+	}
+	if n < 1 || f < 1 {
+		return nil, fmt.Errorf("%s: %w: features of shape %v: no data", x.name, ErrBadTable, x.shape)
+	}
+	if !(len(y.shape) == 1 || len(y.shape) == 2 && y.shape[1] == 1) {
+		return nil, fmt.Errorf("%s: %w: targets of shape %v; expected (N) or (N, 1)", y.name, ErrBadTable, y.shape)
+	}
+	if y.shape[0] != n {
+		return nil, fmt.Errorf("%s: %w: %d samples of features in %s but %d targets", y.name, ErrBadTable, n, x.name, y.shape[0])
+	}
+	if y.inexact >= 0 {
+		return nil, fmt.Errorf("%s: %w: target of sample %d is %.0f, an integer beyond 2⁵³ that float64 cannot hold exactly",
+			y.name, ErrBadTable, y.inexact, y.vals[y.inexact])
+	}
+	t := &Table{Name: name, N: n, F: f, X: make([]float32, len(x.vals)), Y: y.vals}
+	for i, v := range x.vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
+			return nil, fmt.Errorf("%s: %w: sample %d, feature %d is %v, not a finite float32", x.name, ErrBadTable, i/f, i%f, v)
+		}
+		t.X[i] = float32(v)
+	}
+	for i, v := range t.Y {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%s: %w: target of sample %d is %v", y.name, ErrBadTable, i, v)
+		}
+	}
+	return t, t.Validate()
+}
