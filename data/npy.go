@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"codeberg.org/sbinet/npyio"
@@ -189,8 +190,9 @@ type npyArray struct {
 	shape []int
 	vals  []float64
 	// inexact is the index of the first integer value beyond 2⁵³ in vals,
-	// or -1.
-	inexact int
+	// or -1, and inexactVal that value.
+	inexact    int
+	inexactVal string
 }
 
 func readNPYFile(path string) (*npyArray, error) {
@@ -219,12 +221,17 @@ func parseDtype(name, descr string) (dtypeInfo, error) {
 		return bad("structured or unrecognised")
 	}
 	s = s[1 : len(s)-1]
-	if len(s) != 3 {
+	if len(s) < 2 {
 		return bad("unrecognised")
 	}
 	var d dtypeInfo
 	d.kind = s[1]
-	d.size = int(s[2] - '0')
+	switch {
+	case strings.ContainsRune("fiub", rune(d.kind)) && len(s) == 3:
+		d.size = int(s[2] - '0')
+	case strings.ContainsRune("fiub", rune(d.kind)):
+		return bad("size")
+	}
 	switch d.kind {
 	case 'c':
 		return bad("complex")
@@ -370,7 +377,7 @@ func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
 				n := int64(dt.bo.Uint64(b))
 				v = float64(n)
 				if (n > 1<<53 || n < -(1<<53)) && a.inexact < 0 {
-					a.inexact = dest(i)
+					a.inexact, a.inexactVal = dest(i), strconv.FormatInt(n, 10)
 				}
 			}
 		case 'u':
@@ -385,7 +392,7 @@ func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
 				n := dt.bo.Uint64(b)
 				v = float64(n)
 				if n > 1<<53 && a.inexact < 0 {
-					a.inexact = dest(i)
+					a.inexact, a.inexactVal = dest(i), strconv.FormatUint(n, 10)
 				}
 			}
 		case 'b':
@@ -469,8 +476,8 @@ func makeTable(name string, x, y *npyArray) (*Table, error) {
 		return nil, fmt.Errorf("%s: %w: %d samples of features in %s but %d targets", y.name, ErrBadTable, n, x.name, y.shape[0])
 	}
 	if y.inexact >= 0 {
-		return nil, fmt.Errorf("%s: %w: target of sample %d is %.0f, an integer beyond 2⁵³ that float64 cannot hold exactly",
-			y.name, ErrBadTable, y.inexact, y.vals[y.inexact])
+		return nil, fmt.Errorf("%s: %w: target of sample %d is %s, an integer beyond 2⁵³ that float64 cannot hold exactly",
+			y.name, ErrBadTable, y.inexact, y.inexactVal)
 	}
 	t := &Table{Name: name, N: n, F: f, X: make([]float32, len(x.vals)), Y: y.vals}
 	for i, v := range x.vals {
