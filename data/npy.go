@@ -54,11 +54,11 @@ const maxDeflateRatio = 1100
 // files are read (see package internal/inputfile). The Table is named
 // xPath.
 func ReadNPY(xPath, yPath string) (*Table, error) {
-	x, err := readNPYFile(xPath)
+	x, err := readNPYFile(xPath, true)
 	if err != nil {
 		return nil, err
 	}
-	y, err := readNPYFile(yPath)
+	y, err := readNPYFile(yPath, false)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func ReadNPZ(path string) (train, test *Table, err error) {
 	if total > 2*MaxNPYBytes+2*MaxNPYHeaderBytes {
 		return nil, nil, fmt.Errorf("%s: %w: arrays declared to expand to %d bytes in all", path, ErrBadTable, total)
 	}
-	read := func(key string) (*npyArray, error) {
+	read := func(key string, features bool) (*npyArray, error) {
 		zf := entries[key]
 		name := path + ":" + zf.Name
 		rc, err := zf.Open()
@@ -134,7 +134,7 @@ func ReadNPZ(path string) (train, test *Table, err error) {
 			return nil, fmt.Errorf("%s: %w: %v", name, ErrBadTable, err)
 		}
 		defer rc.Close()
-		a, err := decodeNPY(name, rc, int64(zf.UncompressedSize64))
+		a, err := decodeNPY(name, rc, int64(zf.UncompressedSize64), features)
 		if err != nil {
 			if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
 				return nil, fmt.Errorf("%w: %v", ErrBadTable, err)
@@ -145,11 +145,11 @@ func ReadNPZ(path string) (train, test *Table, err error) {
 	}
 	var tables []*Table
 	for i, xy := range layout {
-		x, err := read(xy[0])
+		x, err := read(xy[0], true)
 		if err != nil {
 			return nil, nil, err
 		}
-		y, err := read(xy[1])
+		y, err := read(xy[1], false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -181,13 +181,15 @@ func quoteList(keys []string) string {
 	return strings.Join(q, ", ")
 }
 
-// npyArray is a .npy array decoded to float64, in C (row-major) order,
-// with its origin for messages. float64 holds every accepted dtype exactly
-// except integers beyond 2⁵³, which are flagged in inexact.
+// npyArray is a .npy array decoded in C (row-major) order, with its origin
+// for messages: features to float32 (x32), targets to float64 (vals), which
+// holds every accepted dtype exactly except integers beyond 2⁵³, flagged in
+// inexact.
 type npyArray struct {
 	name  string
 	dtype string
 	shape []int
+	x32   []float32
 	vals  []float64
 	// inexact is the index of the first integer value beyond 2⁵³ in vals,
 	// or -1, and inexactVal that value.
@@ -195,13 +197,13 @@ type npyArray struct {
 	inexactVal string
 }
 
-func readNPYFile(path string) (*npyArray, error) {
+func readNPYFile(path string, features bool) (*npyArray, error) {
 	f, size, err := inputfile.Open(path, MaxNPYBytes)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return decodeNPY(path, f, size)
+	return decodeNPY(path, f, size, features)
 }
 
 // dtypeInfo is what decodeNPY accepts: kind 'f', 'i', 'u' or 'b' and the
@@ -274,11 +276,12 @@ func parseDtype(name, descr string) (dtypeInfo, error) {
 	return d, nil
 }
 
-// decodeNPY reads one .npy array of exactly size bytes from r. The header
-// is checked to fit in size, parsed by npyio, and its shape times the item
-// size must equal the data bytes left before anything is allocated for the
-// data.
-func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
+// decodeNPY reads one .npy array of exactly size bytes from r, as features
+// (float32, each finite and within float32's range) or as targets
+// (float64). The header is checked to fit in size, parsed by npyio, and its
+// shape times the item size must equal the data bytes left before anything
+// is allocated for the data.
+func decodeNPY(name string, r io.Reader, size int64, features bool) (a *npyArray, err error) {
 	var pre [12]byte
 	if size < 10 {
 		return nil, fmt.Errorf("%s: %w: %d bytes, too short for a .npy file", name, ErrBadTable, size)
@@ -341,7 +344,15 @@ func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
 			name, ErrBadTable, shape, h.Descr.Type, count*int64(dt.size), data)
 	}
 	a = &npyArray{name: name, dtype: h.Descr.Type, shape: shape, inexact: -1}
-	a.vals = make([]float64, count)
+	f := 1 // features per sample, for messages
+	if features {
+		a.x32 = make([]float32, count)
+		for _, d := range shape[min(1, len(shape)):] {
+			f *= d
+		}
+	} else {
+		a.vals = make([]float64, count)
+	}
 	// dest maps the i-th stored value to its C-order index.
 	dest := func(i int) int { return i }
 	if h.Descr.Fortran && len(shape) > 1 {
@@ -355,6 +366,7 @@ func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
 			return nil, fmt.Errorf("reading %s: %w", name, err)
 		}
 		var v float64
+		v32, direct := float32(0), false // v32 is v rounded once, for 8-byte integers
 		switch dt.kind {
 		case 'f':
 			switch dt.size {
@@ -375,7 +387,7 @@ func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
 				v = float64(int32(dt.bo.Uint32(b)))
 			case 8:
 				n := int64(dt.bo.Uint64(b))
-				v = float64(n)
+				v, v32, direct = float64(n), float32(n), true
 				if (n > 1<<53 || n < -(1<<53)) && a.inexact < 0 {
 					a.inexact, a.inexactVal = dest(i), strconv.FormatInt(n, 10)
 				}
@@ -390,7 +402,7 @@ func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
 				v = float64(dt.bo.Uint32(b))
 			case 8:
 				n := dt.bo.Uint64(b)
-				v = float64(n)
+				v, v32, direct = float64(n), float32(n), true
 				if n > 1<<53 && a.inexact < 0 {
 					a.inexact, a.inexactVal = dest(i), strconv.FormatUint(n, 10)
 				}
@@ -401,7 +413,17 @@ func decodeNPY(name string, r io.Reader, size int64) (a *npyArray, err error) {
 			}
 			v = float64(b[0])
 		}
-		a.vals[dest(i)] = v
+		j := dest(i)
+		switch {
+		case !features:
+			a.vals[j] = v
+		case math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32:
+			return nil, fmt.Errorf("%s: %w: sample %d, feature %d is %v, not a finite float32", name, ErrBadTable, j/f, j%f, v)
+		case direct:
+			a.x32[j] = v32
+		default:
+			a.x32[j] = float32(v)
+		}
 	}
 	return a, nil
 }
@@ -479,13 +501,7 @@ func makeTable(name string, x, y *npyArray) (*Table, error) {
 		return nil, fmt.Errorf("%s: %w: target of sample %d is %s, an integer beyond 2⁵³ that float64 cannot hold exactly",
 			y.name, ErrBadTable, y.inexact, y.inexactVal)
 	}
-	t := &Table{Name: name, N: n, F: f, X: make([]float32, len(x.vals)), Y: y.vals}
-	for i, v := range x.vals {
-		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-			return nil, fmt.Errorf("%s: %w: sample %d, feature %d is %v, not a finite float32", x.name, ErrBadTable, i/f, i%f, v)
-		}
-		t.X[i] = float32(v)
-	}
+	t := &Table{Name: name, N: n, F: f, X: x.x32, Y: y.vals}
 	for i, v := range t.Y {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("%s: %w: target of sample %d is %v", y.name, ErrBadTable, i, v)

@@ -26,11 +26,11 @@ func encodeNPYTable(t *Table) (x, y []byte) {
 
 // tableFromNPYBytes is ReadNPY on contents instead of paths.
 func tableFromNPYBytes(x, y []byte) (*Table, error) {
-	xa, err := decodeNPY("x", bytes.NewReader(x), int64(len(x)))
+	xa, err := decodeNPY("x", bytes.NewReader(x), int64(len(x)), true)
 	if err != nil {
 		return nil, err
 	}
-	ya, err := decodeNPY("y", bytes.NewReader(y), int64(len(y)))
+	ya, err := decodeNPY("y", bytes.NewReader(y), int64(len(y)), false)
 	if err != nil {
 		return nil, err
 	}
@@ -77,4 +77,3 @@ func FuzzReadNPY(f *testing.F) {
 		}
 	})
 }
-
