@@ -425,6 +425,16 @@ func decodeNPY(name string, r io.Reader, size int64, features bool) (a *npyArray
 			a.x32[j] = float32(v)
 		}
 	}
+	// Reading on to the end lets a zip entry verify its CRC-32, and catches
+	// a file that grew while being read.
+	switch n, err := br.Read(buf[:1]); {
+	case n != 0:
+		return nil, fmt.Errorf("%s: %w: more data than its shape %v holds", name, ErrBadTable, shape)
+	case errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat):
+		return nil, fmt.Errorf("%s: %w: %v", name, ErrBadTable, err)
+	case err != nil && !errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
 	return a, nil
 }
 

@@ -328,11 +328,18 @@ func TestReadNPZRefused(t *testing.T) {
 	cd = bytes.LastIndex(ratio, []byte("PK\x01\x02"))
 	binary.LittleEndian.PutUint32(ratio[cd+24:], uint32(len(y))*10000)
 
+	// A stored entry whose data no longer matches its CRC-32.
+	badCRC := zipBytes(t, map[string][]byte{"x.npy": x, "y.npy": y})
+	at := bytes.Index(badCRC, f64Bytes(0, 1, 2))
+	require.Positive(t, at)
+	badCRC[at+8] ^= 1
+
 	for _, tc := range []struct {
 		name string
 		b    []byte
 		want string
 	}{
+		{"bad CRC", badCRC, "y.npy: bad data file: zip: checksum error"},
 		{"not a zip", x, "not a .npz (zip) file"},
 		{"empty zip", zipBytes(t, nil), "it holds the arrays (none); expected x_train, y_train (and optionally x_test, y_test), or x, y"},
 		{"other keys", zipBytes(t, map[string][]byte{"a.npy": x, "b.npy": y}), `it holds the arrays "a", "b"; expected`},
