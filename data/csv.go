@@ -61,8 +61,9 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // skipped; spaces and tabs around a column name or a value are ignored.
 //
 // Values are decimal numbers as strconv.ParseFloat reads them ("1", "-2.5",
-// ".5", "1e-3", "+4"); features are rounded to float32 and the target kept
-// as float64. Refused: an empty value, anything else that is not a number,
+// ".5", "5.", "1e-3", "+4", and Go's digit separators, "1_000"); features
+// are rounded to float32 and the target kept as float64; a value too small
+// for its type rounds to zero (1e-50 as a feature is 0). Refused: an empty value, anything else that is not a number,
 // NaN and infinity in any spelling ("nan", "inf", "Infinity"), a value that
 // overflows its type (1e39 as a feature overflows float32), and hexadecimal
 // floats ("0x1p-2": no spreadsheet or CSV tool writes them, so one is far
