@@ -265,6 +265,7 @@ type capReader struct {
 	left, max int64 // bytes left to read, of max
 }
 
+// Read implements io.Reader.
 func (c *capReader) Read(p []byte) (int, error) {
 	if c.left <= 0 {
 		var one [1]byte
