@@ -13,6 +13,54 @@ import (
 	"github.com/descent-ml/descent/internal/inputfile"
 )
 
+// fieldCounter passes r's bytes through, counting the fields of each
+// record as RFC 4180 splits them (a comma outside quotes starts a field, a
+// newline outside quotes ends a record; "" inside quotes toggles twice), and
+// fails once a record has more than max fields. A stray quote can confuse
+// the count, but encoding/csv refuses that line anyway.
+type fieldCounter struct {
+	r       io.Reader
+	err     error // once failed, always failed
+	max     int
+	line    int // the physical line being read, 1-based
+	fields  int // fields so far in the record being read
+	inQuote bool
+}
+
+// tooManyFieldsError is fieldCounter's error: a record on line has more
+// than max fields.
+type tooManyFieldsError struct{ line, max int }
+
+func (e *tooManyFieldsError) Error() string {
+	return fmt.Sprintf("line %d: more than %d fields in a record", e.line, e.max)
+}
+
+// Read implements io.Reader.
+func (c *fieldCounter) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.r.Read(p)
+	for _, b := range p[:n] {
+		switch {
+		case b == '"':
+			c.inQuote = !c.inQuote
+		case b == '\n':
+			c.line++
+			if !c.inQuote {
+				c.fields = 1
+			}
+		case b == ',' && !c.inQuote:
+			c.fields++
+			if c.fields > c.max {
+				c.err = &tooManyFieldsError{line: c.line, max: c.max}
+				return 0, c.err
+			}
+		}
+	}
+	return n, err
+}
+
 // DefaultCSVLabel is the name of the target column when CSVOptions.Label is
 // empty.
 const DefaultCSVLabel = "label"
@@ -30,9 +78,19 @@ type CSVOptions struct {
 	MaxBytes int64
 }
 
-// csvMaxValues is the cap on rows × features; MaxTableValues, lowered by
-// tests.
-var csvMaxValues = MaxTableValues
+// MaxCSVColumns bounds the fields of one CSV record: 2²⁰. encoding/csv
+// spends some 40 bytes of bookkeeping per field while it splits a record, so
+// a hostile line of 1 GiB of commas would otherwise cost tens of GiB; a
+// record with more fields is refused as its bytes are read, before
+// encoding/csv holds it.
+const MaxCSVColumns = 1 << 20
+
+// csvMaxValues and csvMaxColumns are MaxTableValues and MaxCSVColumns,
+// lowered by tests.
+var (
+	csvMaxValues  = MaxTableValues
+	csvMaxColumns = MaxCSVColumns
+)
 
 // utf8BOM is the byte order mark some tools (Excel) write first.
 const utf8BOM = "\xef\xbb\xbf"
@@ -70,8 +128,8 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // more likely a mistake than meant). Also refused: a header without the
 // label column (the message lists the columns), an empty or duplicate column
 // name, a file with no feature column, no header or no rows, a row with
-// more or fewer fields than the header, and more than MaxTableValues
-// feature values. Every such error wraps ErrBadTable and names the input
+// more or fewer fields than the header, a record of more than
+// MaxCSVColumns fields, and more than MaxTableValues feature values. Every such error wraps ErrBadTable and names the input
 // and, where it applies, the 1-based line (as the file numbers its lines,
 // header and blank lines included) and the column's name.
 func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
@@ -79,16 +137,22 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
 	if label == "" {
 		label = DefaultCSVLabel
 	}
-	br := bufio.NewReader(&capReader{r: r, left: opts.maxBytes(), max: opts.maxBytes()})
-	if head, _ := br.Peek(len(utf8BOM)); string(head) == utf8BOM {
-		_, _ = br.Discard(len(utf8BOM))
-	}
+	br := bufio.NewReader(&fieldCounter{
+		r:   &capReader{r: r, left: opts.maxBytes(), max: opts.maxBytes()},
+		max: csvMaxColumns, line: 1, fields: 1,
+	})
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = 0 // set by the header: every row must match it
 	cr.LazyQuotes = false
 	cr.ReuseRecord = true
-
 	d := csvDecoder{name: name, cr: cr}
+	head, err := br.Peek(len(utf8BOM))
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, d.readError(err)
+	}
+	if string(head) == utf8BOM {
+		_, _ = br.Discard(len(utf8BOM))
+	}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, d.errorf("the file is empty: no header row")
@@ -97,7 +161,7 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
 		return nil, d.readError(err)
 	}
 	names := make([]string, len(header))
-	seen := make(map[string]int, len(header))
+	seen := make(map[string]int)
 	labelCol := -1
 	for i, h := range header {
 		h = strings.Trim(h, " \t")
@@ -193,6 +257,10 @@ func (d *csvDecoder) readError(err error) error {
 	if errors.As(err, &pe) {
 		return d.errorf("line %d, byte %d: %v", pe.Line, pe.Column, pe.Err)
 	}
+	var wide *tooManyFieldsError
+	if errors.As(err, &wide) {
+		return d.errorf("line %d: more than %d fields in a record (MaxCSVColumns)", wide.line, wide.max)
+	}
 	return fmt.Errorf("reading %s: %w", d.name, err)
 }
 
@@ -259,19 +327,24 @@ func quoteValue(s string) string {
 }
 
 // capReader reads from r until max bytes have been read, then fails with
-// inputfile.ErrTooLarge if r has more.
+// inputfile.ErrTooLarge if r has more, and keeps failing.
 type capReader struct {
 	r         io.Reader
 	left, max int64 // bytes left to read, of max
+	err       error // once failed, always failed
 }
 
 // Read implements io.Reader.
 func (c *capReader) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
 	if c.left <= 0 {
 		var one [1]byte
 		n, err := c.r.Read(one[:])
 		if n > 0 {
-			return 0, fmt.Errorf("%w: more than %d bytes", inputfile.ErrTooLarge, c.max)
+			c.err = fmt.Errorf("%w: more than %d bytes", inputfile.ErrTooLarge, c.max)
+			return 0, c.err
 		}
 		return 0, err
 	}

@@ -158,6 +158,31 @@ func TestReadCSVMaxValues(t *testing.T) {
 	assert.Equal(t, MaxTableValues, 1<<30, "the real limit")
 }
 
+// A record of more than MaxCSVColumns fields is refused while it is read;
+// commas inside quotes do not count, and fields after a quoted newline do.
+func TestReadCSVMaxColumns(t *testing.T) {
+	defer func(old int) { csvMaxColumns = old }(csvMaxColumns)
+	csvMaxColumns = 4
+	for _, tc := range []struct{ name, content, want string }{
+		{"header", "a,b,c,d,label\n1,2,3,4,5\n", "line 1: more than 4 fields in a record (MaxCSVColumns)"},
+		{"row", "a,b,label\n1,2,3\n\n1,2,3,4,5,6\n", "line 4: more than 4 fields in a record (MaxCSVColumns)"},
+		{"after a quoted newline", "a,b,label\n1,\"2\n\",3,4,5\n", "line 3: more than 4 fields in a record (MaxCSVColumns)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeCSV(strings.NewReader(tc.content), "t.csv", CSVOptions{})
+			require.ErrorIs(t, err, ErrBadTable)
+			assert.Equal(t, "t.csv: bad data file: "+tc.want, err.Error())
+		})
+	}
+	tb, err := DecodeCSV(strings.NewReader("\"a,b\",\"c\"\"\",\"d\ne\",label\n\"1,\",2,3,4\n1,2,3,4"), "t.csv", CSVOptions{})
+	require.Error(t, err, "\"1,\" is no number, but the comma in it is no field")
+	assert.Contains(t, err.Error(), `line 3, column "a,b": "1," is not a number`)
+	tb, err = DecodeCSV(strings.NewReader("\"a,b\",\"c\"\"\",\"d\ne\",label\n1,2,3,4\n1,\"2\",3,4"), "t.csv", CSVOptions{})
+	require.NoError(t, err, "4 fields is the limit; quoted commas, quotes and newlines are not fields")
+	assert.Equal(t, []string{"a,b", `c"`, "d\ne"}, tb.FeatureNames)
+	assert.Equal(t, 1<<20, MaxCSVColumns, "the real limit")
+}
+
 func TestReadCSVMaxBytes(t *testing.T) {
 	content := "a,label\n1,2\n"
 	path := writeTemp(t, "t.csv", content)
@@ -175,6 +200,12 @@ func TestReadCSVMaxBytes(t *testing.T) {
 	assert.Contains(t, err.Error(), "reading s: file too large: more than 5 bytes")
 	_, err = DecodeCSV(strings.NewReader(content), "s", CSVOptions{MaxBytes: int64(len(content))})
 	require.NoError(t, err)
+	for limit := int64(1); limit < int64(len(content)); limit++ {
+		_, err = DecodeCSV(strings.NewReader(content), "s", CSVOptions{MaxBytes: limit})
+		require.ErrorIs(t, err, inputfile.ErrTooLarge, "limit %d", limit)
+		_, err = DecodeCSV(iotest.OneByteReader(strings.NewReader(utf8BOM+content)), "s", CSVOptions{MaxBytes: limit})
+		require.ErrorIs(t, err, inputfile.ErrTooLarge, "limit %d, with a BOM", limit)
+	}
 }
 
 func TestReadCSVIOErrors(t *testing.T) {
