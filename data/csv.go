@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/descent-ml/descent/internal/inputfile"
 )
@@ -116,7 +117,8 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // encoding/csv (comma-separated, fields may be quoted with "", a quote in a
 // quoted field doubled, no lazy quotes), plus: a leading UTF-8 byte order
 // mark is skipped; CRLF and LF line ends are both accepted; blank lines are
-// skipped; spaces and tabs around a column name or a value are ignored.
+// skipped; spaces and tabs around a column name, and white space (line
+// breaks too) around a value, are ignored.
 //
 // Values are decimal numbers as strconv.ParseFloat reads them ("1", "-2.5",
 // ".5", "5.", "1e-3", "+4", and Go's digit separators, "1_000"); features
@@ -127,7 +129,8 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // floats ("0x1p-2": no spreadsheet or CSV tool writes them, so one is far
 // more likely a mistake than meant). Also refused: a header without the
 // label column (the message lists the columns), an empty or duplicate column
-// name, a file with no feature column, no header or no rows, a row with
+// name, a column name holding a control character (a line break, a tab
+// inside it: encoding/csv cannot write every such name back as it read it), a file with no feature column, no header or no rows, a row with
 // more or fewer fields than the header, a record of more than
 // MaxCSVColumns fields, and more than MaxTableValues feature values. Every such error wraps ErrBadTable and names the input
 // and, where it applies, the 1-based line (as the file numbers its lines,
@@ -168,6 +171,9 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
 		line, _ := cr.FieldPos(i)
 		if h == "" {
 			return nil, d.errorf("line %d: column %d of the header has no name", line, i+1)
+		}
+		if strings.IndexFunc(h, unicode.IsControl) >= 0 {
+			return nil, d.errorf("line %d: the name of column %d, %s, holds a control character", line, i+1, quoteValue(h))
 		}
 		if j, dup := seen[h]; dup {
 			return nil, d.errorf("line %d: columns %d and %d are both named %q", line, j+1, i+1, h)
@@ -297,7 +303,7 @@ func listNames(names []string) string {
 // parseCSVNumber parses a CSV value as a finite float of bitSize bits (32 or
 // 64), with a message (without line or column) when it is not one.
 func parseCSVNumber(field string, bitSize int) (float64, error) {
-	s := strings.Trim(field, " \t")
+	s := strings.TrimSpace(field)
 	if s == "" {
 		return 0, errors.New("the value is missing")
 	}

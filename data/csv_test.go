@@ -48,7 +48,7 @@ func TestReadCSV(t *testing.T) {
 		{"blank lines", "\n\nsepal_length,sepal_width,petal_length,petal_width,label\n\n5.1,3.5,1.4,0.2,0\r\n\r\n\n7,3.2,4.7,1.4,1\n\n", CSVOptions{}, iris},
 		{"label first", "label,sepal_length,sepal_width,petal_length,petal_width\n0,5.1,3.5,1.4,0.2\n1,7,3.2,4.7,1.4\n", CSVOptions{}, iris},
 		{"label in the middle", "sepal_length,sepal_width,label,petal_length,petal_width\n5.1,3.5,0,1.4,0.2\n7,3.2,1,4.7,1.4\n", CSVOptions{}, iris},
-		{"spaces", " sepal_length , sepal_width,\tpetal_length,petal_width , label\n5.1, 3.5 ,1.4,\t0.2,0\n7,3.2,4.7,1.4,  1\n", CSVOptions{}, iris},
+		{"spaces", " sepal_length , sepal_width,\tpetal_length,petal_width , label\n5.1, 3.5 ,1.4,\t0.2,0\n7,3.2,\"\n4.7\r\n\",1.4,  1\n", CSVOptions{}, iris},
 		{"number forms", "a,label\n+1,1e3\n-.5,-2.5E-1\n5.,0\n1e-50,123456789.125\n1_000,1_0.5\n", CSVOptions{},
 			&Table{X: []float32{1, -0.5, 5, 0, 1000}, Y: []float64{1000, -0.25, 0, 123456789.125, 10.5}, N: 5, F: 1, FeatureNames: []string{"a"}, TargetName: "label"}},
 		{"float32 rounding, float64 target", "a,label\n0.1,0.1\n3.4028235e38,1e300\n", CSVOptions{},
@@ -57,8 +57,8 @@ func TestReadCSV(t *testing.T) {
 			&Table{X: []float32{1, 2}, Y: []float64{3}, N: 1, F: 2, FeatureNames: []string{"x", "label"}, TargetName: "species"}},
 		{"quoted", "\"a,b\",\"say \"\"hi\"\"\",\"label\"\n\"1\",\"2.5\",\"3\"\n\" 4 \",5,6\n", CSVOptions{},
 			&Table{X: []float32{1, 2.5, 4, 5}, Y: []float64{3, 6}, N: 2, F: 2, FeatureNames: []string{"a,b", `say "hi"`}, TargetName: "label"}},
-		{"quoted newline in a name", "\"multi\nline\",label\n1,2\n", CSVOptions{},
-			&Table{X: []float32{1}, Y: []float64{2}, N: 1, F: 1, FeatureNames: []string{"multi\nline"}, TargetName: "label"}},
+		{"Unicode names", "\"petal width (cm)\",\"größe\",label\n1,2,3\n", CSVOptions{Label: "label"},
+			&Table{X: []float32{1, 2}, Y: []float64{3}, N: 1, F: 2, FeatureNames: []string{"petal width (cm)", "größe"}, TargetName: "label"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeTemp(t, "train.csv", tc.content)
@@ -94,6 +94,10 @@ func TestReadCSVRefusals(t *testing.T) {
 		{"empty column name", "a,,label\n1,2,3\n", CSVOptions{}, []string{"line 1: column 2 of the header has no name"}},
 		{"blank column name", "a,label,  \n1,2,3\n", CSVOptions{}, []string{"line 1: column 3 of the header has no name"}},
 		{"header of one empty field", "\"\"\n1\n", CSVOptions{}, []string{"line 1: column 1 of the header has no name"}},
+		{"newline in a name", "\"multi\nline\",label\n1,2\n", CSVOptions{}, []string{`line 1: the name of column 1, "multi\nline", holds a control character`}},
+		{"CRLF in a name", "a,\"b\r\r\n\",label\n1,2,3\n", CSVOptions{}, []string{`line 1: the name of column 2, "b\r\n", holds a control character`}},
+		{"tab in a name", "a\tb,label\n1,2\n", CSVOptions{}, []string{`"a\tb", holds a control character`}},
+		{"NUL in a label", "a,\"label\x00\"\n1,2\n", CSVOptions{Label: "label\x00"}, []string{`"label\x00", holds a control character`}},
 		{"duplicate names", "\n\na,b,label, a\n1,2,3,4\n", CSVOptions{}, []string{`line 3: columns 1 and 4 are both named "a"`}},
 		{"no label column", "a,b,target\n1,2,3\n", CSVOptions{}, []string{`no column "label" for the target (--label); the columns are "a", "b", "target"`}},
 		{"no custom label", "a,b,label\n1,2,3\n", CSVOptions{Label: "y"}, []string{`no column "y" for the target`, `the columns are "a", "b", "label"`}},
@@ -107,8 +111,8 @@ func TestReadCSVRefusals(t *testing.T) {
 		{"blank value", "a,b,label\n1,2,\" \"\n", CSVOptions{}, []string{`line 2, column "label": the value is missing`}},
 		{"CRLF line numbers", "a,b,label\r\n\r\n1,2,3\r\n1,2,z\r\n", CSVOptions{}, []string{`line 4, column "label": "z" is not a number`}},
 		{"BOM line numbers", utf8BOM + "a,b,label\n1,2,3\n1,q,3\n", CSVOptions{}, []string{`line 3, column "b": "q" is not a number`}},
-		{"multi-line quoted field", "a,b,label\n\"1\n\",2,3\n4,y,6\n", CSVOptions{}, []string{`line 2, column "a": "1\n" is not a number`}},
-		{"line after a multi-line field", "\"x\ny\",label\n1,2\n3,no\n", CSVOptions{}, []string{`line 4, column "label": "no" is not a number`}},
+		{"multi-line quoted field", "a,b,label\n\"1\n2\",2,3\n4,y,6\n", CSVOptions{}, []string{`line 2, column "a": "1\n2" is not a number`}},
+		{"line after a multi-line field", "x,label\n\"1\n\",2\n3,no\n", CSVOptions{}, []string{`line 4, column "label": "no" is not a number`}},
 		{"misplaced digit separator", "a,label\n_1,1\n", CSVOptions{}, []string{`"_1" is not a number`}},
 		{"comma decimal", "a,label\n\"1,5\",1\n", CSVOptions{}, []string{`"1,5" is not a number`}},
 		{"long value cut", "a,label\n" + strings.Repeat("9", 50) + "x,1\n", CSVOptions{}, []string{`"` + strings.Repeat("9", 40) + `"… is not a number`}},
@@ -174,12 +178,12 @@ func TestReadCSVMaxColumns(t *testing.T) {
 			assert.Equal(t, "t.csv: bad data file: "+tc.want, err.Error())
 		})
 	}
-	tb, err := DecodeCSV(strings.NewReader("\"a,b\",\"c\"\"\",\"d\ne\",label\n\"1,\",2,3,4\n1,2,3,4"), "t.csv", CSVOptions{})
+	tb, err := DecodeCSV(strings.NewReader("\"a,b\",\"c\"\"\",\"d,,e\",label\n\"1\n\",2,3,4\n\"1,\",2,3,4\n1,2,3,4"), "t.csv", CSVOptions{})
 	require.Error(t, err, "\"1,\" is no number, but the comma in it is no field")
-	assert.Contains(t, err.Error(), `line 3, column "a,b": "1," is not a number`)
-	tb, err = DecodeCSV(strings.NewReader("\"a,b\",\"c\"\"\",\"d\ne\",label\n1,2,3,4\n1,\"2\",3,4"), "t.csv", CSVOptions{})
-	require.NoError(t, err, "4 fields is the limit; quoted commas, quotes and newlines are not fields")
-	assert.Equal(t, []string{"a,b", `c"`, "d\ne"}, tb.FeatureNames)
+	assert.Contains(t, err.Error(), `line 4, column "a,b": "1," is not a number`)
+	tb, err = DecodeCSV(strings.NewReader("\"a,b\",\"c\"\"\",\"d,,e\",label\n1,2,3,4\n1,\"2\",3,4"), "t.csv", CSVOptions{})
+	require.NoError(t, err, "4 fields is the limit; quoted commas and quotes are not fields")
+	assert.Equal(t, []string{"a,b", `c"`, "d,,e"}, tb.FeatureNames)
 	assert.Equal(t, 1<<20, MaxCSVColumns, "the real limit")
 }
 
