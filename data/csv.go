@@ -14,54 +14,6 @@ import (
 	"github.com/descent-ml/descent/internal/inputfile"
 )
 
-// fieldCounter passes r's bytes through, counting the fields of each
-// record as RFC 4180 splits them (a comma outside quotes starts a field, a
-// newline outside quotes ends a record; "" inside quotes toggles twice), and
-// fails once a record has more than max fields. A stray quote can confuse
-// the count, but encoding/csv refuses that line anyway.
-type fieldCounter struct {
-	r       io.Reader
-	err     error // once failed, always failed
-	max     int
-	line    int // the physical line being read, 1-based
-	fields  int // fields so far in the record being read
-	inQuote bool
-}
-
-// tooManyFieldsError is fieldCounter's error: a record on line has more
-// than max fields.
-type tooManyFieldsError struct{ line, max int }
-
-func (e *tooManyFieldsError) Error() string {
-	return fmt.Sprintf("line %d: more than %d fields in a record", e.line, e.max)
-}
-
-// Read implements io.Reader.
-func (c *fieldCounter) Read(p []byte) (int, error) {
-	if c.err != nil {
-		return 0, c.err
-	}
-	n, err := c.r.Read(p)
-	for _, b := range p[:n] {
-		switch {
-		case b == '"':
-			c.inQuote = !c.inQuote
-		case b == '\n':
-			c.line++
-			if !c.inQuote {
-				c.fields = 1
-			}
-		case b == ',' && !c.inQuote:
-			c.fields++
-			if c.fields > c.max {
-				c.err = &tooManyFieldsError{line: c.line, max: c.max}
-				return 0, c.err
-			}
-		}
-	}
-	return n, err
-}
-
 // DefaultCSVLabel is the name of the target column when CSVOptions.Label is
 // empty.
 const DefaultCSVLabel = "label"
@@ -123,18 +75,26 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // Values are decimal numbers as strconv.ParseFloat reads them ("1", "-2.5",
 // ".5", "5.", "1e-3", "+4", and Go's digit separators, "1_000"); features
 // are rounded to float32 and the target kept as float64; a value too small
-// for its type rounds to zero (1e-50 as a feature is 0). Refused: an empty value, anything else that is not a number,
-// NaN and infinity in any spelling ("nan", "inf", "Infinity"), a value that
-// overflows its type (1e39 as a feature overflows float32), and hexadecimal
-// floats ("0x1p-2": no spreadsheet or CSV tool writes them, so one is far
-// more likely a mistake than meant). Also refused: a header without the
-// label column (the message lists the columns), an empty or duplicate column
-// name, a column name holding a control character (a line break, a tab
-// inside it: encoding/csv cannot write every such name back as it read it), a file with no feature column, no header or no rows, a row with
-// more or fewer fields than the header, a record of more than
-// MaxCSVColumns fields, and more than MaxTableValues feature values. Every such error wraps ErrBadTable and names the input
+// for its type rounds to zero (1e-50 as a feature is 0). Refused: an empty
+// value, anything else that is not a number, NaN and infinity in any
+// spelling ("nan", "inf", "Infinity"), a value that overflows its type (1e39
+// as a feature overflows float32), and hexadecimal floats ("0x1p-2": no
+// spreadsheet or CSV tool writes them, so one is far more likely a mistake
+// than meant).
+//
+// Also refused: a header without the label column (the message lists the
+// columns); an empty or duplicate column name; a column name holding a
+// control character (a line break or tab inside it: encoding/csv cannot
+// write every such name back as it read it); a file with no feature column,
+// no header or no rows; a row with more or fewer fields than the header; a
+// record of more than MaxCSVColumns fields; more than MaxTableValues
+// feature values. Every such error wraps ErrBadTable and names the input
 // and, where it applies, the 1-based line (as the file numbers its lines,
-// header and blank lines included) and the column's name.
+// header and blank lines included) and the column's name, as in
+//
+//	train.csv: bad data file: line 7, column "petal_width": "abc" is not a number
+//
+// Any other error is an I/O error (inputfile.ErrTooLarge past MaxBytes).
 func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
 	label := opts.Label
 	if label == "" {
@@ -359,5 +319,53 @@ func (c *capReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	c.left -= int64(n)
+	return n, err
+}
+
+// fieldCounter passes r's bytes through, counting the fields of each
+// record as RFC 4180 splits them (a comma outside quotes starts a field, a
+// newline outside quotes ends a record; "" inside quotes toggles twice), and
+// fails once a record has more than max fields. A stray quote can confuse
+// the count, but encoding/csv refuses that line anyway.
+type fieldCounter struct {
+	r       io.Reader
+	err     error // once failed, always failed
+	max     int
+	line    int // the physical line being read, 1-based
+	fields  int // fields so far in the record being read
+	inQuote bool
+}
+
+// tooManyFieldsError is fieldCounter's error: a record on line has more
+// than max fields.
+type tooManyFieldsError struct{ line, max int }
+
+func (e *tooManyFieldsError) Error() string {
+	return fmt.Sprintf("line %d: more than %d fields in a record", e.line, e.max)
+}
+
+// Read implements io.Reader.
+func (c *fieldCounter) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.r.Read(p)
+	for _, b := range p[:n] {
+		switch {
+		case b == '"':
+			c.inQuote = !c.inQuote
+		case b == '\n':
+			c.line++
+			if !c.inQuote {
+				c.fields = 1
+			}
+		case b == ',' && !c.inQuote:
+			c.fields++
+			if c.fields > c.max {
+				c.err = &tooManyFieldsError{line: c.line, max: c.max}
+				return 0, c.err
+			}
+		}
+	}
 	return n, err
 }
