@@ -20,6 +20,21 @@
 // Malformed files are rejected with errors naming the file; a header that
 // claims more data than the file holds never causes a large allocation.
 //
+// # Your own data
+//
+// A Table is a data set read from a user's file, in memory: float32
+// features as read (no preprocessing) and one float64 target per sample.
+// ReadCSV reads a CSV file with a header row (the label column is the
+// target, every other column a numeric feature; a UTF-8 BOM, CRLF, quoted
+// fields and blank lines are handled; missing, non-numeric or non-finite
+// values and ragged rows are refused with the line and column). ReadNPY and
+// ReadNPZ read NumPy files (any float, integer or bool dtype, either byte
+// order, C or Fortran order; an .npz in the layout x_train, y_train[,
+// x_test, y_test] of Keras's mnist.npz, or x, y). Every reader opens only
+// regular files, without blocking, caps what it reads and allocates against
+// the file's size, and is fuzzed. (Training on a Table is the next step of
+// issue 9: it is not a Source yet.)
+//
 // # MNIST
 //
 // LoadMNIST loads the four canonical MNIST files (train-images-idx3-ubyte,

@@ -33,7 +33,8 @@ go test -count=1 -timeout 10m -run '^TestSIGKILLThenResumeIsBitExact$' -v ./cli/
 # each checked-in corpus (testdata/fuzz/<target>/). Fuzz each a little more:
 # go test -fuzz takes one package and one target per run. About 40 s in all.
 for target in data:FuzzReadIDX model:FuzzDecode serve:FuzzDecode report:FuzzDecodeSummary \
-  report:FuzzDecodeRun cli:FuzzParseMatrix cli:FuzzParseLabels checkpoint:FuzzDecodeSafetensors; do
+  report:FuzzDecodeRun cli:FuzzParseMatrix cli:FuzzParseLabels checkpoint:FuzzDecodeSafetensors \
+  data:FuzzReadCSV data:FuzzReadNPY; do
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${DESCENT_FUZZTIME:-4s}" "./${target%%:*}"
 done
 # Once more under the race detector (short mode skips the long MNIST runs):
