@@ -83,12 +83,30 @@ func endProgressLine(env Env, quiet bool) {
 // error that says where, why and what was written.
 func keepDiverged(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataSets, runErr error) error {
 	endProgressLine(env, c.Bool("quiet"))
-	var written, notes []string
+	res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
+		Report: testReport(sets, f), Diverged: divergenceOf(f.diverged)}
+	nan := report.Float(math.NaN()) // written as null: there is no test result
+	res.Test.Loss, res.Test.Accuracy = nan, nan
+	written, notes := writePartialOutputs(c, env, cfg, f, sets, res)
+	if path := c.String("save"); path != "" {
+		notes = append(notes, fmt.Sprintf("--save %s not written: the weights are not finite and cannot be saved", path))
+	}
+	msg := fmt.Sprintf("training diverged %s: %s", divergedWhere(f.diverged), likelyCause(cfg))
+	if len(written) > 0 {
+		msg += fmt.Sprintf("; the %d completed epoch(s) are in %s", f.history.Epochs(), strings.Join(written, " and "))
+	}
+	if len(notes) > 0 {
+		msg += "; " + strings.Join(notes, "; ")
+	}
+	return divergedError{msg: msg, err: runErr}
+}
+
+// writePartialOutputs writes --history (res) and --out for a run that
+// ended before its test pass (diverged or interrupted) and returns what it
+// wrote and a note for each output it could not write. --save is the
+// caller's: its rule differs (a diverged model cannot be saved).
+func writePartialOutputs(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataSets, res runResult) (written, notes []string) {
 	if path := c.String("history"); path != "" {
-		res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
-			Report: testReport(sets, f), Diverged: divergenceOf(f.diverged)}
-		nan := report.Float(math.NaN()) // written as null: there is no test result
-		res.Test.Loss, res.Test.Accuracy = nan, nan
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err == nil {
 			err = writeFileAtomic(path, append(b, '\n'))
@@ -106,15 +124,5 @@ func keepDiverged(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataS
 			written = append(written, c.String("out"))
 		}
 	}
-	if path := c.String("save"); path != "" {
-		notes = append(notes, fmt.Sprintf("--save %s not written: the weights are not finite and cannot be saved", path))
-	}
-	msg := fmt.Sprintf("training diverged %s: %s", divergedWhere(f.diverged), likelyCause(cfg))
-	if len(written) > 0 {
-		msg += fmt.Sprintf("; the %d completed epoch(s) are in %s", f.history.Epochs(), strings.Join(written, " and "))
-	}
-	if len(notes) > 0 {
-		msg += "; " + strings.Join(notes, "; ")
-	}
-	return divergedError{msg: msg, err: runErr}
+	return written, notes
 }

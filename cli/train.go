@@ -251,28 +251,10 @@ func keepPartialHistory(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets
 	}
 	f.interrupted = true
 	f.testLoss, f.testAccuracy = math.NaN(), math.NaN() // written as null: there is no test result
-	var written, notes []string
-	if path := c.String("history"); path != "" {
-		res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
-			Report: testReport(sets, f)}
-		res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err == nil {
-			err = writeFileAtomic(path, append(b, '\n'))
-		}
-		if err != nil {
-			notes = append(notes, fmt.Sprintf("--history could not be written: %v", err))
-		} else {
-			written = append(written, path)
-		}
-	}
-	if c.String("out") != "" {
-		if err := writeTrainFolder(c, env, cfg, f, sets); err != nil {
-			notes = append(notes, fmt.Sprintf("--out could not be written: %v", err))
-		} else {
-			written = append(written, c.String("out"))
-		}
-	}
+	res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
+		Report: testReport(sets, f)}
+	res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
+	written, notes := writePartialOutputs(c, env, cfg, f, sets, res)
 	msg := ""
 	if len(written) > 0 {
 		msg = fmt.Sprintf("the %d completed epoch(s) are in %s", f.history.Epochs(), strings.Join(written, " and "))

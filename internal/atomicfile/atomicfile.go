@@ -27,6 +27,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/descent-ml/descent/internal/inputfile"
 )
 
 // ErrNotRegular is wrapped by the errors about a target that exists but is
@@ -95,26 +97,15 @@ func target(path string) (perm fs.FileMode, exists bool, err error) {
 	return 0, false, fmt.Errorf("%s: %w (%s): descent only creates or replaces regular files", path, ErrNotRegular, describe(path, st.Mode()))
 }
 
-// describe names the kind of file a mode is.
+// describe names the kind of file a mode is; for a symbolic link, also
+// where it points, since the fix is to give that path.
 func describe(path string, m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "it is a folder"
-	case m&fs.ModeSymlink != 0:
+	if m&fs.ModeSymlink != 0 {
 		if to, err := os.Readlink(path); err == nil {
 			return fmt.Sprintf("it is a symbolic link to %s; give that path instead", to)
 		}
-		return "it is a symbolic link"
-	case m&fs.ModeNamedPipe != 0:
-		return "it is a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "it is a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "it is a character device"
-	case m&fs.ModeDevice != 0:
-		return "it is a device"
 	}
-	return "it is a " + m.Type().String() + " file"
+	return inputfile.Describe(m)
 }
 
 // writeWith is Write with the folder sync as a parameter, for tests.
