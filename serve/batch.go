@@ -104,38 +104,36 @@ func (b *batcher) loop() {
 		}
 		batch := []*call{first}
 		rows := first.rows
-		if b.window > 0 && rows < b.max {
-			timer.Reset(b.window)
+		// Gather more calls: until the window closes (window > 0), or while
+		// some are already queued (window < 0); never past MaxBatch rows.
+		if b.window != 0 && rows < b.max {
+			if b.window > 0 {
+				timer.Reset(b.window)
+			}
 		gather:
 			for rows < b.max {
-				select {
-				case c := <-b.calls:
-					if rows+c.rows > b.max {
-						pending = c
+				var c *call
+				if b.window > 0 {
+					select {
+					case c = <-b.calls:
+					case <-timer.C:
 						break gather
 					}
-					batch = append(batch, c)
-					rows += c.rows
-				case <-timer.C:
-					break gather
+				} else {
+					select {
+					case c = <-b.calls:
+					default:
+						break gather
+					}
 				}
+				if rows+c.rows > b.max {
+					pending = c
+					break
+				}
+				batch = append(batch, c)
+				rows += c.rows
 			}
 			timer.Stop()
-		} else if b.window < 0 {
-		queued:
-			for rows < b.max {
-				select {
-				case c := <-b.calls:
-					if rows+c.rows > b.max {
-						pending = c
-						break queued
-					}
-					batch = append(batch, c)
-					rows += c.rows
-				default:
-					break queued
-				}
-			}
 		}
 		b.run(batch)
 	}
