@@ -54,9 +54,19 @@ const MaxParams = 1 << 28
 // Anything larger is refused before it is read.
 const MaxFileSize = int64(len(fileMagic)) + 4 + maxHeaderLen + 4*MaxParams + 4
 
-// OutputClassProbabilities is what a model's outputs mean when its last
-// layer is a softmax: one probability per class, in Labels order.
-const OutputClassProbabilities = "class_probabilities"
+// What a model's outputs mean, as recorded in its file and returned by
+// Sequential.Outputs.
+const (
+	// OutputClassProbabilities: the last layer is a softmax, one
+	// probability per class, in Labels order.
+	OutputClassProbabilities = "class_probabilities"
+	// OutputPositiveProbability: the last layer is one sigmoid unit, the
+	// probability of the positive class, Labels[1] (Labels[0] is the
+	// negative one), as Keras's binary classifiers output.
+	OutputPositiveProbability = "positive_probability"
+	// OutputValues: anything else, such as a regression's linear outputs.
+	OutputValues = "values"
+)
 
 // ErrCorrupt is wrapped by every error about a malformed model file.
 var ErrCorrupt = errors.New("corrupt model file")
@@ -88,11 +98,11 @@ func (m *Sequential) WriteTo(w io.Writer) (int64, error) {
 	if err := m.Preprocessing.Validate(m.input); err != nil {
 		return 0, err
 	}
-	if m.Labels != nil && len(m.Labels) != m.Output() {
-		return 0, fmt.Errorf("model: %d labels for %d outputs", len(m.Labels), m.Output())
+	if m.Labels != nil && len(m.Labels) != m.numLabels() {
+		return 0, fmt.Errorf("model: %s", m.labelCountError(len(m.Labels)))
 	}
 	pre := m.Preprocessing
-	h := fileHeader{Format: fileFormat, Input: m.input, Preprocessing: &pre, Outputs: m.outputs(), Labels: m.ClassLabels()}
+	h := fileHeader{Format: fileFormat, Input: m.input, Preprocessing: &pre, Outputs: m.Outputs(), Labels: m.ClassLabels()}
 	for _, l := range m.layers {
 		h.Layers = append(h.Layers, fileLayer{l.Units, l.Activation.String()})
 	}
@@ -215,11 +225,11 @@ func Decode(b []byte) (*Sequential, error) {
 			return nil, corrupt("%v", err)
 		}
 		m.Preprocessing = *h.Preprocessing
-		if h.Outputs != m.outputs() {
-			return nil, corrupt("outputs %q, but the last layer gives %q", h.Outputs, m.outputs())
+		if h.Outputs != m.Outputs() {
+			return nil, corrupt("outputs %q, but the last layer gives %q", h.Outputs, m.Outputs())
 		}
-		if len(h.Labels) != m.Output() {
-			return nil, corrupt("%d labels for %d outputs", len(h.Labels), m.Output())
+		if len(h.Labels) != m.numLabels() {
+			return nil, corrupt("%s", m.labelCountError(len(h.Labels)))
 		}
 		m.Labels = h.Labels
 	}
@@ -233,10 +243,32 @@ func Decode(b []byte) (*Sequential, error) {
 	return m, nil
 }
 
-// outputs names what the network's outputs mean, for the model file.
-func (m *Sequential) outputs() string {
-	if m.layers[len(m.layers)-1].Activation == Softmax {
+// Outputs names what the network's outputs mean, from its last layer:
+// OutputClassProbabilities (softmax), OutputPositiveProbability (one
+// sigmoid unit) or OutputValues.
+func (m *Sequential) Outputs() string {
+	switch last := m.layers[len(m.layers)-1]; {
+	case last.Activation == Softmax:
 		return OutputClassProbabilities
+	case last.Activation == Sigmoid && last.Units == 1:
+		return OutputPositiveProbability
 	}
-	return "values"
+	return OutputValues
+}
+
+// labelCountError describes n labels that do not fit the outputs.
+func (m *Sequential) labelCountError(n int) string {
+	if m.Outputs() == OutputPositiveProbability {
+		return fmt.Sprintf("%d labels for one positive probability (want the negative and the positive class)", n)
+	}
+	return fmt.Sprintf("%d labels for %d outputs", n, m.Output())
+}
+
+// numLabels is how many Labels the outputs have: two classes for one
+// positive probability, else one name per output.
+func (m *Sequential) numLabels() int {
+	if m.Outputs() == OutputPositiveProbability {
+		return 2
+	}
+	return m.Output()
 }

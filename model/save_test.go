@@ -188,3 +188,25 @@ func TestDecodeVersion2Headers(t *testing.T) {
 	_, err = model.Decode(newer)
 	assert.ErrorContains(t, err, "newer than this descent reads")
 }
+
+func TestBinaryModelKeepsTwoClassLabels(t *testing.T) {
+	m, err := model.NewSequential(3, model.Dense(4, model.ReLU), model.Dense(1, model.Sigmoid))
+	require.NoError(t, err)
+	assert.Equal(t, model.OutputPositiveProbability, m.Outputs())
+	assert.Equal(t, []string{"0", "1"}, m.ClassLabels())
+	m.Labels = []string{"benign", "malignant"}
+	var buf bytes.Buffer
+	_, err = m.WriteTo(&buf)
+	require.NoError(t, err)
+	got, err := model.Decode(buf.Bytes())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"benign", "malignant"}, got.Labels)
+
+	m.Labels = []string{"malignant"}
+	_, err = m.WriteTo(&buf)
+	assert.ErrorContains(t, err, "1 labels for one positive probability")
+
+	r, err := model.NewSequential(3, model.Dense(1, model.Linear))
+	require.NoError(t, err)
+	assert.Equal(t, model.OutputValues, r.Outputs())
+}

@@ -106,13 +106,14 @@ func (m *Sequential) SameArchitecture(o *Sequential) bool {
 	return true
 }
 
-// ClassLabels returns the names of the outputs: Labels, or "0" … "n−1" when
+// ClassLabels returns the names of the outputs (for a positive probability,
+// of the negative and the positive class): Labels, or "0" … "n−1" when
 // Labels is nil.
 func (m *Sequential) ClassLabels() []string {
 	if m.Labels != nil {
 		return append([]string(nil), m.Labels...)
 	}
-	out := make([]string, m.Output())
+	out := make([]string, m.numLabels())
 	for i := range out {
 		out[i] = fmt.Sprint(i)
 	}
