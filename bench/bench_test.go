@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 
@@ -86,7 +87,7 @@ func BenchmarkForwardBackward(b *testing.B) {
 		idx[i] = i
 	}
 	x, y, labels := make([]float32, 128*784), make([]float32, 128*10), make([]int, 128)
-	src.Batch(idx, x, y, labels)
+	src.Batch(context.Background(), idx, x, y, labels)
 	for _, e := range engines(b) {
 		b.Run(e.Name(), func(b *testing.B) {
 			m, _ := model.NewSequential(784, model.Dense(128, model.Sigmoid), model.Dense(128, model.Sigmoid), model.Dense(10, model.Softmax))
@@ -172,7 +173,7 @@ func BenchmarkNonGEMM(b *testing.B) {
 	x, y, labels := make([]float32, 128*784), make([]float32, 128*10), make([]int, 128)
 	b.Run("batch-uint8-to-float32", func(b *testing.B) {
 		for b.Loop() {
-			src.Batch(idx, x, y, labels)
+			src.Batch(context.Background(), idx, x, y, labels)
 		}
 	})
 	z := make([]float32, 128*128)

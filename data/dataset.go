@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -124,28 +125,32 @@ func (d *Dataset) Len() int { return d.N }
 // Features returns the number of pixels in one sample.
 func (d *Dataset) Features() int { return d.NumFeatures }
 
+// Targets returns the length of a one-hot target: the number of classes.
+func (d *Dataset) Targets() int { return d.NumClasses }
+
 // Classes returns the number of classes.
 func (d *Dataset) Classes() int { return d.NumClasses }
 
 // Batch writes samples idx into x as float32(pixel)/255, row-major
 // (len(idx), Features); their one-hot targets into y (len(idx), Classes);
 // and their labels into labels. The buffers may be longer than needed: only
-// their first len(idx) rows are written. It allocates nothing. An index out
-// of [0, Len) or a buffer too short is a programming error and panics.
-func (d *Dataset) Batch(idx []int, x, y []float32, labels []int) {
+// their first len(idx) rows are written. It allocates nothing and never
+// fails for in-range indices and long enough buffers; ctx is not consulted
+// (a batch takes microseconds).
+func (d *Dataset) Batch(_ context.Context, idx []int, x, y []float32, labels []int) error {
 	f, c := d.NumFeatures, d.NumClasses
-	if len(x) < len(idx)*f || len(y) < len(idx)*c || len(labels) < len(idx) {
-		panic(fmt.Sprintf("data: Batch of %d samples: buffers x=%d y=%d labels=%d too short (want %d, %d, %d)",
-			len(idx), len(x), len(y), len(labels), len(idx)*f, len(idx)*c, len(idx)))
+	if err := checkBuffers(len(idx), x, y, labels, f, c, true); err != nil {
+		return fmt.Errorf("dataset %s: %w", d.Name, err)
 	}
 	for i, j := range idx {
 		if j < 0 || j >= d.N {
-			panic(fmt.Sprintf("data: Batch: index %d out of range [0, %d)", j, d.N))
+			return fmt.Errorf("dataset %s: batch index %d out of range [0, %d)", d.Name, j, d.N)
 		}
 		scaleRow(x[i*f:(i+1)*f], d.Images[j*f:(j+1)*f])
 		oneHot(y[i*c:(i+1)*c], d.Labels[j])
 		labels[i] = int(d.Labels[j])
 	}
+	return nil
 }
 
 // scaleRow writes pixels scaled to [0, 1] into dst.

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -136,7 +137,7 @@ func TestDatasetBatch(t *testing.T) {
 			y := filled(make([]float32, (n+1)*d.Classes()), -7)
 			labels := make([]int, n+1)
 			labels[n] = -7
-			d.Batch(tt.idx, x, y, labels)
+			d.Batch(context.Background(), tt.idx, x, y, labels)
 			assert.Equal(t, tt.wantX, x[:n*d.Features()])
 			assert.Equal(t, tt.wantY, y[:n*d.Classes()])
 			assert.Equal(t, tt.wantLabels, labels[:n])
@@ -163,7 +164,7 @@ func TestDatasetBatchExactPixelValues(t *testing.T) {
 	d, err := NewDataset("all", &IDX{Dims: []int{1, 256}, Data: pix}, &IDX{Dims: []int{1}, Data: []byte{0}}, 1)
 	require.NoError(t, err)
 	x := make([]float32, 256)
-	d.Batch([]int{0}, x, make([]float32, 1), make([]int, 1))
+	d.Batch(context.Background(), []int{0}, x, make([]float32, 1), make([]int, 1))
 	for p := range 256 {
 		require.Equal(t, float32(p)/255, x[p], "pixel %d", p)
 	}
@@ -178,7 +179,7 @@ func TestDatasetBatchAllocatesNothing(t *testing.T) {
 	y := make([]float32, len(idx)*d.Classes())
 	labels := make([]int, len(idx))
 	var src Source = d
-	allocs := testing.AllocsPerRun(100, func() { src.Batch(idx, x, y, labels) })
+	allocs := testing.AllocsPerRun(100, func() { src.Batch(context.Background(), idx, x, y, labels) })
 	assert.Zero(t, allocs)
 }
 
@@ -198,9 +199,8 @@ func TestDatasetBatchPanicsOnMisuse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Panics(t, func() {
-				d.Batch(tt.idx, make([]float32, tt.x), make([]float32, tt.y), make([]int, tt.labels))
-			})
+			err := d.Batch(context.Background(), tt.idx, make([]float32, tt.x), make([]float32, tt.y), make([]int, tt.labels))
+			assert.ErrorContains(t, err, "small")
 		})
 	}
 }

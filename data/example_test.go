@@ -1,6 +1,7 @@
 package data_test
 
 import (
+	"context"
 	"bytes"
 	"fmt"
 
@@ -42,7 +43,7 @@ func ExampleDataset_Batch() {
 	x := make([]float32, len(idx)*d.Features())
 	y := make([]float32, len(idx)*d.Classes())
 	l := make([]int, len(idx))
-	d.Batch(idx, x, y, l)
+	d.Batch(context.Background(), idx, x, y, l)
 	fmt.Println("x:", x)
 	fmt.Println("y:", y)
 	fmt.Println("labels:", l)

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -67,7 +68,7 @@ func TestLoadMNISTReal(t *testing.T) {
 	// The first training image (a 5) has its ink in the middle; the MNIST
 	// border rows are blank.
 	x := make([]float32, 784)
-	train.Batch([]int{0}, x, make([]float32, 10), make([]int, 1))
+	train.Batch(context.Background(), []int{0}, x, make([]float32, 10), make([]int, 1))
 	assert.Equal(t, make([]float32, 28), x[:28], "top row is blank")
 	var ink float32
 	for _, v := range x {

@@ -1,19 +1,49 @@
 package data
 
+import (
+	"context"
+	"fmt"
+)
+
 // Source is a labelled data set that the training loop reads in batches.
 //
 // Samples are stored however the Source likes (package data keeps images as
-// uint8); Batch converts the selected samples to float32 on demand, so no
-// float copy of the whole set is ever made.
+// uint8 in memory, a StreamSource reads them from disk); Batch converts the
+// selected samples to float32 on demand, so no float copy of the whole set
+// is ever made.
+//
+// What the targets are follows from Targets and Classes (see TaskOf):
+//
+//	task            Targets   Classes   y row               labels
+//	classification  K         K ≥ 2     one-hot, K values   class 0…K−1
+//	binary          1         2         0 or 1              class 0 or 1
+//	regression      T         0         T real values       not written
 type Source interface {
 	// Len is the number of samples.
 	Len() int
 	// Features is the length of one input vector.
 	Features() int
-	// Classes is the number of classes (the length of a one-hot target).
+	// Targets is the length of one target row y.
+	Targets() int
+	// Classes is the number of classes the labels count, or 0 for a
+	// regression target, which has none.
 	Classes() int
 	// Batch writes the samples idx into x ((len(idx), Features) row-major,
-	// float32) and their one-hot targets into y ((len(idx), Classes)), and
-	// their integer labels into labels (len(idx)). It allocates nothing.
-	Batch(idx []int, x, y []float32, labels []int)
+	// float32), their targets into y ((len(idx), Targets)) and, when
+	// Classes() > 0, their class labels into labels (len(idx); labels is
+	// not touched, and may be nil, for regression). The buffers may be
+	// longer than needed. It allocates nothing once warm. An in-memory
+	// Source never fails; one that reads from disk returns the read error,
+	// naming the file, or ctx's error when ctx is done.
+	Batch(ctx context.Context, idx []int, x, y []float32, labels []int) error
+}
+
+// checkBuffers checks that Batch's buffers hold n samples of f features and
+// t targets (and n labels when withLabels).
+func checkBuffers(n int, x, y []float32, labels []int, f, t int, withLabels bool) error {
+	if len(x) < n*f || len(y) < n*t || (withLabels && len(labels) < n) {
+		return fmt.Errorf("batch of %d samples: buffers x=%d y=%d labels=%d too short (want %d, %d, %d)",
+			n, len(x), len(y), len(labels), n*f, n*t, n)
+	}
+	return nil
 }

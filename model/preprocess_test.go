@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestScaleBy255MatchesTheDataset(t *testing.T) {
 	}
 	ds := &data.Dataset{Name: "all pixels", Images: pixels, Labels: []uint8{0}, N: 1, NumFeatures: 256, NumClasses: 1}
 	want := make([]float32, 256)
-	ds.Batch([]int{0}, want, make([]float32, 1), make([]int, 1))
+	ds.Batch(context.Background(), []int{0}, want, make([]float32, 1), make([]int, 1))
 	got := make([]float32, 256)
 	model.ScaleBy(255).Apply(got, raw, 1, 256)
 	assert.Equal(t, want, got) // bitwise

@@ -379,10 +379,12 @@ type slowSource struct{ hold, release chan struct{} }
 
 func (slowSource) Len() int      { return 1 }
 func (slowSource) Features() int { return 784 }
+func (slowSource) Targets() int  { return 10 }
 func (slowSource) Classes() int  { return 10 }
-func (s slowSource) Batch(idx []int, x, y []float32, labels []int) {
+func (s slowSource) Batch(_ context.Context, idx []int, x, y []float32, labels []int) error {
 	close(s.hold)
 	<-s.release
+	return nil
 }
 
 // A warm PredictInto allocates nothing, on every backend.

@@ -13,8 +13,8 @@ import (
 type Batch struct {
 	Start, Rows int
 	Outputs     []float32 // (Rows, Output)
-	Targets     []float32 // (Rows, Classes): the source's one-hot targets
-	Labels      []int     // (Rows): the source's labels
+	Targets     []float32 // (Rows, Targets): the source's targets
+	Labels      []int     // (Rows): the source's labels; nil for a regression (Classes 0)
 }
 
 // PredictSource runs every sample of src, in order and in batches of at
@@ -35,9 +35,10 @@ func (p *Predictor) PredictSource(ctx context.Context, src data.Source, f func(B
 		return fmt.Errorf("predict: no data")
 	case src.Features() != in:
 		return fmt.Errorf("predict: the data has %d features per sample, the model takes %d", src.Features(), in)
-	case src.Classes() != out:
-		return fmt.Errorf("predict: the data has %d classes, the model outputs %d", src.Classes(), out)
+	case src.Targets() != out:
+		return fmt.Errorf("predict: the data has %d targets per sample, the model outputs %d", src.Targets(), out)
 	}
+	withLabels := src.Classes() > 0
 	n, mb := src.Len(), p.opts.MaxBatch
 	for start := 0; start < n; start += mb {
 		if err := ctx.Err(); err != nil {
@@ -48,12 +49,18 @@ func (p *Predictor) PredictSource(ctx context.Context, src data.Source, f func(B
 		for i := range idx {
 			idx[i] = start + i
 		}
-		src.Batch(idx, w.x[:r*in], w.y[:r*out], w.labels[:r])
+		if err := src.Batch(ctx, idx, w.x[:r*in], w.y[:r*out], w.labels[:r]); err != nil {
+			return fmt.Errorf("predict: reading samples %d–%d: %w", start, start+r-1, err)
+		}
 		y, err := s.forward(w, r)
 		if err != nil {
 			return err
 		}
-		if err := f(Batch{Start: start, Rows: r, Outputs: y[:r*out], Targets: w.y[:r*out], Labels: w.labels[:r]}); err != nil {
+		var labels []int
+		if withLabels {
+			labels = w.labels[:r]
+		}
+		if err := f(Batch{Start: start, Rows: r, Outputs: y[:r*out], Targets: w.y[:r*out], Labels: labels}); err != nil {
 			return err
 		}
 	}

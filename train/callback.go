@@ -1,16 +1,22 @@
 package train
 
-// EpochLogs are the metrics of one epoch. Loss and Accuracy are means over
-// the epoch's training batches, weighted by batch size and taken before each
-// batch's update (as Keras reports them); the validation metrics are
-// measured after the epoch.
+import "github.com/descent-ml/descent/data"
+
+// EpochLogs are the metrics of one epoch. Loss and the task's metric
+// (Accuracy for classes, MAE for a regression; the other is NaN) are means
+// over the epoch's training batches, weighted by batch size and taken
+// before each batch's update (as Keras reports them); the validation
+// metrics are measured after the epoch.
 type EpochLogs struct {
 	Epoch, Epochs    int // Epoch counts from 1
 	Steps            int // batches in the epoch
+	Task             data.Task
 	Loss, Accuracy   float64
+	MAE              float64
 	HasValidation    bool
 	ValLoss          float64
 	ValAccuracy      float64
+	ValMAE, ValR2    float64 // a regression's validation MAE and R² (NaN otherwise)
 	Seconds          float64 // training pass wall time, without validation
 	ValidationSecs   float64 // validation wall time
 	SamplesTrained   int
@@ -21,7 +27,9 @@ type EpochLogs struct {
 // Steps (both counted from 1).
 type BatchLogs struct {
 	Epoch, Step, Steps int
-	Loss, Accuracy     float64
+	Task               data.Task
+	Loss, Accuracy     float64 // Accuracy is NaN for a regression
+	MAE                float64 // NaN unless a regression
 	Seconds            float64 // since the epoch began
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -48,6 +49,7 @@ type FitState struct {
 	Epoch, Step, Steps int
 	LossSum            float64 // sum of the per-sample losses of the epoch so far
 	Correct, Seen      int     // correct predictions and samples of the epoch so far
+	AbsErrorSum        float64 // a regression's sum of per-sample absolute errors so far
 	Done               bool
 	// Reason is why OnState is called: StateStep, StateEpoch or StateStopped.
 	Reason StateReason
@@ -132,7 +134,8 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 		}
 		if cfg.Validation != nil {
 			start := time.Now()
-			logs.ValLoss, logs.ValAccuracy, _, err = t.evaluateLocked(ctx, cfg.Validation, false)
+			ev, err := t.evaluateLocked(ctx, cfg.Validation, false)
+			logs.ValLoss, logs.ValAccuracy, logs.ValMAE, logs.ValR2 = ev.Loss, ev.Accuracy, ev.MAE, ev.R2
 			if err != nil {
 				return h, t.stopped(cfg, at, fmt.Errorf("train: epoch %d: validation: %w", epoch, err))
 			}
@@ -210,8 +213,10 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 			return EpochLogs{}, t.stopped(cfg, *at, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err))
 		}
 		batch := idx[s*t.batchSize : min((s+1)*t.batchSize, n)]
-		t.loadBatch(src, batch)
-		l, c, err := t.step(len(batch))
+		if err := t.loadBatch(ctx, src, batch); err != nil {
+			return EpochLogs{}, t.stopped(cfg, *at, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err))
+		}
+		l, m, err := t.step(len(batch))
 		if err != nil {
 			return EpochLogs{}, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err)
 		}
@@ -219,13 +224,17 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 			return EpochLogs{}, &DivergedError{Epoch: epoch, Step: s + 1, Steps: steps, Loss: l / float64(len(batch))}
 		}
 		at.LossSum += l
-		at.Correct += c
+		if t.task == data.TaskRegression {
+			at.AbsErrorSum += m
+		} else {
+			at.Correct += int(m)
+		}
 		at.Seen += len(batch)
 		at.Step = s + 1
 		if len(cfg.Callbacks) > 0 {
-			bl := BatchLogs{Epoch: epoch, Step: s + 1, Steps: steps,
-				Loss: at.LossSum / float64(at.Seen), Accuracy: float64(at.Correct) / float64(at.Seen),
-				Seconds: time.Since(start).Seconds()}
+			bl := BatchLogs{Epoch: epoch, Step: s + 1, Steps: steps, Task: t.task,
+				Loss: at.LossSum / float64(at.Seen), Seconds: time.Since(start).Seconds()}
+			bl.Accuracy, bl.MAE = at.metrics(t.task, at.Seen)
 			for _, cb := range cfg.Callbacks {
 				cb.OnBatchEnd(bl)
 			}
@@ -237,11 +246,22 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 		}
 	}
 	secs := time.Since(start).Seconds()
-	return EpochLogs{
-		Epoch: epoch, Epochs: cfg.Epochs, Steps: steps,
-		Loss: at.LossSum / float64(n), Accuracy: float64(at.Correct) / float64(n),
+	l := EpochLogs{
+		Epoch: epoch, Epochs: cfg.Epochs, Steps: steps, Task: data.TaskOf(src),
+		Loss:    at.LossSum / float64(n),
 		Seconds: secs, SamplesTrained: n, SamplesPerSecond: float64(n) / secs,
-	}, nil
+	}
+	l.Accuracy, l.MAE = at.metrics(l.Task, n)
+	return l, nil
+}
+
+// metrics returns the epoch's running accuracy (classes) or MAE
+// (regression) over its first n samples; the other one is NaN.
+func (at *FitState) metrics(task data.Task, n int) (accuracy, mae float64) {
+	if task == data.TaskRegression {
+		return math.NaN(), at.AbsErrorSum / float64(n)
+	}
+	return float64(at.Correct) / float64(n), math.NaN()
 }
 
 // shuffle is the Fisher–Yates shuffle driven by rng (allocation-free).

@@ -25,9 +25,11 @@ type recordingSource struct {
 
 func record(src data.Source) *recordingSource { return &recordingSource{Source: src, poison: -1} }
 
-func (r *recordingSource) Batch(idx []int, x, y []float32, labels []int) {
+func (r *recordingSource) Batch(ctx context.Context, idx []int, x, y []float32, labels []int) error {
 	r.batches = append(r.batches, slices.Clone(idx))
-	r.Source.Batch(idx, x, y, labels)
+	if err := r.Source.Batch(ctx, idx, x, y, labels); err != nil {
+		return err
+	}
 	if r.poisoned {
 		for i, j := range idx {
 			if j == r.poison {
@@ -35,6 +37,7 @@ func (r *recordingSource) Batch(idx []int, x, y []float32, labels []int) {
 			}
 		}
 	}
+	return nil
 }
 
 // epochs splits the recorded batches into epochs of steps batches each and

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/descent-ml/descent/data"
 	"io"
 	"math"
 	"strings"
@@ -55,10 +56,14 @@ func (p *Progress) OnBatchEnd(l BatchLogs) {
 	const width = 20
 	done := width * l.Step / l.Steps
 	p.buf = p.buf[:0]
-	p.buf = fmt.Appendf(p.buf, "\r%*d/%d %s%s %s - accuracy: %s - loss: %s\x1b[K",
+	name, value := "accuracy", l.Accuracy
+	if l.Task == data.TaskRegression {
+		name, value = "mae", l.MAE
+	}
+	p.buf = fmt.Appendf(p.buf, "\r%*d/%d %s%s %s - %s: %s - loss: %s\x1b[K",
 		digits(l.Steps), l.Step, l.Steps,
 		strings.Repeat("━", done), strings.Repeat("─", width-done),
-		stepTime(l.Seconds, l.Step), metric(l.Accuracy), metric(l.Loss))
+		stepTime(l.Seconds, l.Step), name, metric(value), metric(l.Loss))
 	p.W.Write(p.buf)
 }
 
@@ -67,10 +72,19 @@ func (p *Progress) OnEpochEnd(l EpochLogs) error {
 	if p.Live {
 		io.WriteString(p.W, "\r\x1b[K")
 	}
-	line := fmt.Sprintf("%d/%d - %s - accuracy: %s - loss: %s", l.Steps, l.Steps,
-		stepTime(l.Seconds, l.Steps), metric(l.Accuracy), metric(l.Loss))
-	if l.HasValidation {
-		line += fmt.Sprintf(" - val_accuracy: %s - val_loss: %s", metric(l.ValAccuracy), metric(l.ValLoss))
+	var line string
+	if l.Task == data.TaskRegression {
+		line = fmt.Sprintf("%d/%d - %s - loss: %s - mae: %s", l.Steps, l.Steps,
+			stepTime(l.Seconds, l.Steps), metric(l.Loss), metric(l.MAE))
+		if l.HasValidation {
+			line += fmt.Sprintf(" - val_loss: %s - val_mae: %s - val_r2: %s", metric(l.ValLoss), metric(l.ValMAE), metric(l.ValR2))
+		}
+	} else {
+		line = fmt.Sprintf("%d/%d - %s - accuracy: %s - loss: %s", l.Steps, l.Steps,
+			stepTime(l.Seconds, l.Steps), metric(l.Accuracy), metric(l.Loss))
+		if l.HasValidation {
+			line += fmt.Sprintf(" - val_accuracy: %s - val_loss: %s", metric(l.ValAccuracy), metric(l.ValLoss))
+		}
 	}
 	_, err := fmt.Fprintln(p.W, line)
 	return err

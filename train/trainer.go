@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -27,9 +28,10 @@ type Trainer struct {
 	hooks []GradientHook
 	sg    StepGradients // handed to the hooks, reused every step
 	last  int           // samples in the batch of the last ComputeGradients, 0 if none pending
+	task  data.Task     // of the source of the batch in the buffers
 
 	ws        *model.Workspace
-	x, y      []float32 // batch inputs (batchSize, in) and one-hot targets (batchSize, out)
+	x, y      []float32 // batch inputs (batchSize, in) and targets (batchSize, out)
 	labels    []int     // batch labels
 	perSample []float32 // per-sample losses of the batch
 	grad      []float32 // ∂L/∂output or ∂L/∂logits, (batchSize, out)
@@ -154,8 +156,11 @@ func (t *Trainer) check(src data.Source, what string) error {
 	if src.Features() != t.model.Input() {
 		return fmt.Errorf("train: %s has %d features per sample, the model takes %d", what, src.Features(), t.model.Input())
 	}
-	if src.Classes() != t.model.Output() {
-		return fmt.Errorf("train: %s has %d classes, the model outputs %d", what, src.Classes(), t.model.Output())
+	if src.Targets() != t.model.Output() {
+		if src.Classes() == src.Targets() {
+			return fmt.Errorf("train: %s has %d classes, the model outputs %d", what, src.Classes(), t.model.Output())
+		}
+		return fmt.Errorf("train: %s has %d targets per sample, the model outputs %d", what, src.Targets(), t.model.Output())
 	}
 	return nil
 }
@@ -172,9 +177,9 @@ func (t *Trainer) check(src data.Source, what string) error {
 
 // computeGradients runs forward, loss and backward on the n samples held in
 // the trainer's buffers (filled by loadBatch), leaving ∂L/∂Params in
-// t.ws.Grads. It returns the sum of the per-sample losses and the number of
-// correct predictions, both before the update.
-func (t *Trainer) computeGradients(n int) (lossSum float64, correct int, err error) {
+// t.ws.Grads. It returns the sum of the per-sample losses and of the task's
+// metric (see batchMetric), both before the update.
+func (t *Trainer) computeGradients(n int) (lossSum, metricSum float64, err error) {
 	out := t.model.Output()
 	probs, err := t.model.Forward(t.ws, t.x, n)
 	if err != nil {
@@ -185,7 +190,7 @@ func (t *Trainer) computeGradients(n int) (lossSum float64, correct int, err err
 	for _, l := range t.perSample[:n] {
 		lossSum += float64(l)
 	}
-	correct = countCorrect(probs, t.labels[:n], out)
+	metricSum = batchMetric(t.task, probs, y, t.labels, n, out)
 	of := model.GradOutput
 	if t.fused != nil {
 		t.fused.SoftmaxLogitsGradient(y, probs, n, out, t.grad)
@@ -197,7 +202,7 @@ func (t *Trainer) computeGradients(n int) (lossSum float64, correct int, err err
 		return 0, 0, err
 	}
 	t.last = n
-	return lossSum, correct, nil
+	return lossSum, metricSum, nil
 }
 
 // runHooks hands the pending gradients to the hooks and reports whether
@@ -219,8 +224,8 @@ func (t *Trainer) applyGradients() {
 }
 
 // step is one whole training step on the n samples in the buffers.
-func (t *Trainer) step(n int) (lossSum float64, correct int, err error) {
-	lossSum, correct, err = t.computeGradients(n)
+func (t *Trainer) step(n int) (lossSum, metricSum float64, err error) {
+	lossSum, metricSum, err = t.computeGradients(n)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -232,15 +237,16 @@ func (t *Trainer) step(n int) (lossSum float64, correct int, err error) {
 		t.applyGradients()
 	}
 	t.last = 0
-	return lossSum, correct, nil
+	return lossSum, metricSum, nil
 }
 
 // ComputeGradients runs forward, loss and backward on the samples idx of
 // src (at most the batch size) without updating the model, and returns
-// their mean loss and accuracy. The gradients are then in Gradients(), for
+// their mean loss and metric: accuracy, or for a regression the mean
+// absolute error (see Fit). The gradients are then in Gradients(), for
 // the caller to inspect or change before ApplyGradients. The gradient hooks
 // do not run (TrainBatch and Fit run them).
-func (t *Trainer) ComputeGradients(src data.Source, idx []int) (loss, accuracy float64, err error) {
+func (t *Trainer) ComputeGradients(src data.Source, idx []int) (loss, metric float64, err error) {
 	if err := t.enter(); err != nil {
 		return 0, 0, err
 	}
@@ -248,12 +254,14 @@ func (t *Trainer) ComputeGradients(src data.Source, idx []int) (loss, accuracy f
 	if err := t.checkBatch(src, idx); err != nil {
 		return 0, 0, err
 	}
-	t.loadBatch(src, idx)
-	sum, correct, err := t.computeGradients(len(idx))
+	if err := t.loadBatch(context.Background(), src, idx); err != nil {
+		return 0, 0, err
+	}
+	sum, m, err := t.computeGradients(len(idx))
 	if err != nil {
 		return 0, 0, err
 	}
-	return sum / float64(len(idx)), float64(correct) / float64(len(idx)), nil
+	return sum / float64(len(idx)), m / float64(len(idx)), nil
 }
 
 // Gradients returns the trainer's gradient buffer, ∂L/∂Params laid out like
@@ -277,9 +285,9 @@ func (t *Trainer) ApplyGradients() error {
 
 // TrainBatch trains on the samples idx of src (at most the batch size):
 // ComputeGradients, the gradient hooks, ApplyGradients. It returns their
-// mean loss and accuracy before the update, as Keras reports them. Once warm
-// it allocates nothing.
-func (t *Trainer) TrainBatch(src data.Source, idx []int) (loss, accuracy float64, err error) {
+// mean loss and metric (accuracy, or MAE for a regression) before the
+// update, as Keras reports them. Once warm it allocates nothing.
+func (t *Trainer) TrainBatch(src data.Source, idx []int) (loss, metric float64, err error) {
 	if err := t.enter(); err != nil {
 		return 0, 0, err
 	}
@@ -288,12 +296,14 @@ func (t *Trainer) TrainBatch(src data.Source, idx []int) (loss, accuracy float64
 		return 0, 0, err
 	}
 	n := len(idx)
-	t.loadBatch(src, idx)
-	sum, correct, err := t.step(n)
+	if err := t.loadBatch(context.Background(), src, idx); err != nil {
+		return 0, 0, err
+	}
+	sum, m, err := t.step(n)
 	if err != nil {
 		return 0, 0, err
 	}
-	return sum / float64(n), float64(correct) / float64(n), nil
+	return sum / float64(n), m / float64(n), nil
 }
 
 // checkBatch verifies that idx is a batch of src's samples.
@@ -313,19 +323,12 @@ func (t *Trainer) checkBatch(src data.Source, idx []int) error {
 	return nil
 }
 
-func (t *Trainer) loadBatch(src data.Source, idx []int) {
+// loadBatch reads the samples idx of src into the trainer's buffers.
+func (t *Trainer) loadBatch(ctx context.Context, src data.Source, idx []int) error {
 	n := len(idx)
-	src.Batch(idx, t.x[:n*src.Features()], t.y[:n*src.Classes()], t.labels[:n])
-}
-
-// countCorrect counts rows whose arg-max equals the label (Keras's
-// categorical accuracy; ties go to the lowest index, as numpy's argmax).
-func countCorrect(probs []float32, labels []int, classes int) int {
-	c := 0
-	for r, label := range labels {
-		if predict.Argmax(probs[r*classes:(r+1)*classes]) == label {
-			c++
-		}
+	t.task = data.TaskOf(src)
+	if err := src.Batch(ctx, idx, t.x[:n*src.Features()], t.y[:n*src.Targets()], t.labels[:n]); err != nil {
+		return fmt.Errorf("train: reading a batch: %w", err)
 	}
-	return c
+	return nil
 }
