@@ -1,8 +1,8 @@
 package data_test
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/descent-ml/descent/data"

@@ -1,8 +1,8 @@
 package data
 
 import (
-	"context"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
