@@ -1,7 +1,9 @@
 package checkpoint
 
 import (
+	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -85,6 +87,7 @@ type stateJSON struct {
 	Steps    int             `json:"steps"`
 	LossSum  float64         `json:"loss_sum"`
 	Correct  int             `json:"correct"`
+	AbsError float64         `json:"abs_error_sum,omitempty"` // a regression's running sum
 	Seen     int             `json:"seen"`
 	Done     bool            `json:"epoch_done"`
 	History  historyJSON     `json:"history"`
@@ -99,6 +102,10 @@ type historyJSON struct {
 	Accuracy    []float64 `json:"accuracy"`
 	ValLoss     []float64 `json:"val_loss"`
 	ValAccuracy []float64 `json:"val_accuracy"`
+	// A regression's metrics (absent for a classifier).
+	MAE    []float64 `json:"mae,omitempty"`
+	ValMAE []float64 `json:"val_mae,omitempty"`
+	ValR2  []float64 `json:"val_r2,omitempty"`
 }
 
 // shuffleJSON documents how the sample order is derived.
@@ -176,8 +183,8 @@ func (c *Checkpoint) encode() (map[string][]byte, error) {
 		h = &train.History{}
 	}
 	st := stateJSON{Identity: c.Identity, Epoch: c.Fit.Epoch, Step: c.Fit.Step, Steps: c.Fit.Steps,
-		LossSum: c.Fit.LossSum, Correct: c.Fit.Correct, Seen: c.Fit.Seen, Done: c.Fit.Done,
-		History: historyJSON{nonNil(h.Loss), nonNil(h.Accuracy), nonNil(h.ValLoss), nonNil(h.ValAccuracy)},
+		LossSum: c.Fit.LossSum, Correct: c.Fit.Correct, AbsError: c.Fit.AbsErrorSum, Seen: c.Fit.Seen, Done: c.Fit.Done,
+		History: historyJSON{nonNil(h.Loss), nonNil(h.Accuracy), nonNil(h.ValLoss), nonNil(h.ValAccuracy), h.MAE, h.ValMAE, h.ValR2},
 		Shuffle: shuffleJSON{Algorithm: "PCG(seed, 0x5eed5eed), one Fisher-Yates shuffle per epoch, replayed from epoch 1", Seed: c.Identity.Seed},
 		Config:  c.Config}
 	if files[StateFile], err = json.MarshalIndent(st, "", "  "); err != nil {
@@ -441,12 +448,20 @@ func decode(folder string, files map[string][]byte) (*Checkpoint, error) {
 	if meta["optimizer"] != st.Identity.Optimizer {
 		return nil, corrupt(folder, OptimizerFile, fmt.Sprintf("optimizer %q, state.json says %q", meta["optimizer"], st.Identity.Optimizer))
 	}
-	h := &train.History{Loss: st.History.Loss, Accuracy: st.History.Accuracy, ValLoss: st.History.ValLoss, ValAccuracy: st.History.ValAccuracy}
+	h := &train.History{Loss: st.History.Loss, Accuracy: st.History.Accuracy, ValLoss: st.History.ValLoss, ValAccuracy: st.History.ValAccuracy,
+		MAE: st.History.MAE, ValMAE: st.History.ValMAE, ValR2: st.History.ValR2}
 	c.Identity, c.Config = st.Identity, st.Config
 	c.Fit = train.FitState{Epoch: st.Epoch, Step: st.Step, Steps: st.Steps, LossSum: st.LossSum,
-		Correct: st.Correct, Seen: st.Seen, Done: st.Done, History: h}
+		Correct: st.Correct, AbsErrorSum: st.AbsError, Seen: st.Seen, Done: st.Done, History: h}
+	metric, valMetric := len(h.Accuracy), len(h.ValAccuracy)
+	if len(h.MAE) > 0 || len(h.ValMAE) > 0 { // a regression
+		metric, valMetric = len(h.MAE), len(h.ValMAE)
+		if len(h.Accuracy) != 0 || len(h.ValAccuracy) != 0 || len(h.ValR2) != valMetric {
+			return nil, corrupt(folder, StateFile, "a history with both classification and regression metrics")
+		}
+	}
 	if st.Epoch < 1 || st.Steps < 1 || st.Step < 0 || st.Step > st.Steps || h.Epochs() != st.Epoch-1+btoi(st.Done) ||
-		len(h.Accuracy) != h.Epochs() || (len(h.ValLoss) != 0 && len(h.ValLoss) != h.Epochs()) || len(h.ValAccuracy) != len(h.ValLoss) {
+		metric != h.Epochs() || (len(h.ValLoss) != 0 && len(h.ValLoss) != h.Epochs()) || valMetric != len(h.ValLoss) {
 		return nil, corrupt(folder, StateFile, fmt.Sprintf("inconsistent position: epoch %d step %d of %d, %d epochs of history", st.Epoch, st.Step, st.Steps, h.Epochs()))
 	}
 	return c, nil
@@ -567,4 +582,31 @@ func DataHash(d *data.Dataset) string {
 	h.Write(d.Images)
 	h.Write(d.Labels)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// SourceHash is DataHash for any Source: a Dataset hashes as DataHash does;
+// any other source is read through, in order, and its features and
+// targets hashed as the float32 values the trainer sees (so a resumed run
+// must see the same normalised values).
+func SourceHash(ctx context.Context, src data.Source) (string, error) {
+	if d, ok := src.(*data.Dataset); ok {
+		return DataHash(d), nil
+	}
+	h := sha256.New()
+	n, f, t := src.Len(), src.Features(), src.Targets()
+	fmt.Fprintf(h, "descent-source n=%d features=%d targets=%d classes=%d\n", n, f, t, src.Classes())
+	const rows = 1024
+	x, y, labels, idx := make([]float32, rows*f), make([]float32, rows*t), make([]int, rows), make([]int, rows)
+	for start := 0; start < n; start += rows {
+		r := min(rows, n-start)
+		for i := range idx[:r] {
+			idx[i] = start + i
+		}
+		if err := src.Batch(ctx, idx[:r], x, y, labels); err != nil {
+			return "", fmt.Errorf("checkpoint: hashing the training data: %w", err)
+		}
+		binary.Write(h, binary.LittleEndian, x[:r*f])
+		binary.Write(h, binary.LittleEndian, y[:r*t])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -10,6 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/train"
@@ -65,7 +66,7 @@ func benchCommand(env Env) *ucli.Command {
 			res, err := bench.Epochs(c.Context, bench.EpochConfig{
 				Engines: engines, Train: trainSet, Epochs: c.Int("epochs"),
 				NewModel: func() (*model.Sequential, error) {
-					return newModel(784, []int{128, 128}, model.Sigmoid, 10)
+					return newModel(784, []int{128, 128}, model.Sigmoid, 10, data.TaskClassification)
 				},
 				NewOptimizer: func() train.Optimizer {
 					o, _ := newOptimizer(optName, train.DefaultLearningRate(optName), train.DefaultMomentum(optName))

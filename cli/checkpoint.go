@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -64,16 +65,21 @@ func readCheckpointFlags(c *ucli.Context) (*ckptRun, error) {
 }
 
 // identity fills in what the run's checkpoints must match.
-func (k *ckptRun) identify(cfg NetConfig, sets dataSets, limit int) {
+func (k *ckptRun) identify(ctx context.Context, cfg NetConfig, sets dataSets, limit int) error {
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	hash, err := checkpoint.SourceHash(ctx, sets.train)
+	if err != nil {
+		return err
+	}
 	k.id = checkpoint.Identity{
-		Data:    checkpoint.DataHash(sets.train),
+		Data:    hash,
 		Split:   fmt.Sprintf("%s val_split=%s train_test_split(random_state=42) train_limit=%d", cfg.Dataset, g(cfg.ValSplit), limit),
 		Backend: cfg.Backend, Threads: cfg.Threads, Optimizer: cfg.Optimizer,
 		OptimizerConfig: map[string]string{"lr": g(cfg.LR), "momentum": g(cfg.Momentum)},
 		Seed:            cfg.Seed, BatchSize: cfg.BatchSize,
 	}
 	k.config, _ = json.Marshal(cfg)
+	return nil
 }
 
 // setup restores the checkpoint into tr and installs the Saver in fit.

@@ -8,6 +8,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/report"
 	"github.com/descent-ml/descent/train"
 )
@@ -63,10 +64,13 @@ func testReport(sets dataSets, f *fitted) string {
 	if f.interrupted {
 		return noTestResult("the run was interrupted before its test pass")
 	}
-	if math.IsNaN(f.testAccuracy) {
+	if math.IsNaN(f.testLoss) {
 		return noTestResult("the model's outputs on the test set are not finite (the training diverged)")
 	}
-	return sets.info.classificationReport(labelsOf(sets.tst), f.pred)
+	if sets.task == data.TaskRegression {
+		return regressionReport(f)
+	}
+	return sets.classificationReport(sets.testLabels, f.pred)
 }
 
 // endProgressLine ends the live progress bar that a divergence left
@@ -85,8 +89,8 @@ func keepDiverged(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataS
 	endProgressLine(env, c.Bool("quiet"))
 	res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
 		Report: testReport(sets, f), Diverged: divergenceOf(f.diverged)}
-	nan := report.Float(math.NaN()) // written as null: there is no test result
-	res.Test.Loss, res.Test.Accuracy = nan, nan
+	f.testLoss, f.testAccuracy = math.NaN(), math.NaN() // written as null: there is no test result
+	res.Test = scoresOf(sets.task, f)
 	written, notes := writePartialOutputs(c, env, cfg, f, sets, res)
 	if path := c.String("save"); path != "" {
 		notes = append(notes, fmt.Sprintf("--save %s not written: the weights are not finite and cannot be saved", path))

@@ -3,12 +3,12 @@ package cli
 import (
 	"fmt"
 	"io"
-	"reflect"
 	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/metrics"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/predict"
@@ -18,12 +18,13 @@ import (
 func evaluateCommand(env Env) *ucli.Command {
 	return &ucli.Command{
 		Name:  "evaluate",
-		Usage: "evaluate a saved model on the test set: loss, accuracy, classification report, confusion matrix",
+		Usage: "evaluate a saved model on a test set: loss and the task's metrics, classification report, confusion matrix",
 		Description: "Loads a model written by descent train --save (or descent sweep/compare --save-models) and\n" +
-			"runs it over the data set's test images.",
+			"runs it over the built-in data set's test images, or over every row of --data FILE (or --test-data FILE;\n" +
+			"a .npz's test arrays when it has them), applying the preprocessing the model file records.",
 		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "model", Required: true, Usage: "model file written by descent train --save"},
-		}, pickFlags("dataset", "data", "backend", "threads", "batch-size")...),
+		}, pickFlags("dataset", "data", "test-data", "label", "backend", "threads", "batch-size")...),
 		Action: func(c *ucli.Context) error {
 			if c.Args().Present() {
 				return usagef("unexpected argument %q", c.Args().First())
@@ -35,7 +36,7 @@ func evaluateCommand(env Env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			info, err := lookupDataset(c.String("dataset"))
+			o, err := readDataOptions(c, 0)
 			if err != nil {
 				return err
 			}
@@ -46,47 +47,49 @@ func evaluateCommand(env Env) *ucli.Command {
 			if err := checkModelBatch("--batch-size", m, uint64(c.Int("batch-size"))); err != nil {
 				return err
 			}
-			sets, err := loadDataSets(info.name, c.String("data"), 0)
+			sets, err := loadForModel(c.Context, o, m, c.String("model"))
 			if err != nil {
 				return err
 			}
-			if m.Input() != sets.tst.Features() || m.Output() != sets.tst.Classes() {
-				return fmt.Errorf("%s takes %d inputs and outputs %d classes, but %s has %d features and %d classes",
-					c.String("model"), m.Input(), m.Output(), info.name, sets.tst.Features(), sets.tst.Classes())
+			if m.Output() != sets.tst.Targets() {
+				return fmt.Errorf("%s outputs %d values, but %s has %d targets per sample", c.String("model"), m.Output(), sets.info.name, sets.tst.Targets())
 			}
 			cfg := NetConfig{Backend: c.String("backend"), Threads: threads}
 			eng, err := openEngine(env, &cfg)
 			if err != nil {
 				return err
 			}
-			// The data set's images arrive scaled by 1/255 (package data):
-			// the model must have been trained on that.
-			if want := model.ScaleBy(255); !reflect.DeepEqual(m.Preprocessing, want) {
-				return fmt.Errorf("%s expects inputs preprocessed as %+v, but %s's images are scaled by 1/255", c.String("model"), m.Preprocessing, info.name)
-			}
 			p, err := predict.New(m, eng, predict.Options{MaxBatch: c.Int("batch-size"), Workers: 1})
 			if err != nil {
 				return err
 			}
 			defer p.Close()
-			ev, err := train.Evaluate(c.Context, p, sets.tst, train.CategoricalCrossentropyLoss{}, true)
+			ev, err := train.Evaluate(c.Context, p, sets.tst, taskLoss(sets.task), true)
 			if err != nil {
 				return err
 			}
-			loss, acc, pred := ev.Loss, ev.Accuracy, ev.Classes
 			if ev.NonFinite > 0 {
 				// The arg-max of a NaN row is no prediction: no report.
 				return fmt.Errorf("%s: the model's outputs are not finite for %d of %d test samples: no metrics computed from them", c.String("model"), ev.NonFinite, ev.Samples)
 			}
-			labels := labelsOf(sets.tst)
-			cm, err := metrics.ConfusionMatrix(labels, pred, sets.tst.Classes())
+			f := &fitted{test: ev, testLoss: ev.Loss, testAccuracy: ev.Accuracy, pred: ev.Classes}
+			measureAUC(sets.task, f, sets.testLabels)
+			what := "test samples"
+			if o.userFile() || o.testPath != "" {
+				what = "samples"
+			}
+			fmt.Fprintf(env.Stdout, "%s on %s: %d %s\n%s\n\n", c.String("model"), sets.info.name, sets.tst.Len(), what, testLine(sets.task, f))
+			if sets.task == data.TaskRegression {
+				fmt.Fprint(env.Stdout, regressionReport(f))
+				return nil
+			}
+			cm, err := metrics.ConfusionMatrix(sets.testLabels, ev.Classes, sets.tst.Classes())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "%s on %s: %d test samples\ntest: loss %.4f - accuracy %.4f\n\n%s\n",
-				c.String("model"), info.name, sets.tst.Len(), loss, acc, info.classificationReport(labels, pred))
+			fmt.Fprintf(env.Stdout, "%s\n", sets.classificationReport(sets.testLabels, ev.Classes))
 			fmt.Fprintln(env.Stdout, "confusion matrix (rows: true class, columns: predicted)")
-			writeConfusion(env.Stdout, cm, info.classNames(len(cm)))
+			writeConfusion(env.Stdout, cm, sets.classNames(len(cm)))
 			return nil
 		},
 	}

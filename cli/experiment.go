@@ -14,6 +14,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/metrics"
 	"github.com/descent-ml/descent/report"
 	"github.com/descent-ml/descent/train"
@@ -165,11 +166,11 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 			return fmt.Errorf("the default --out folder: %w", err)
 		}
 	}
-	sets, err := loadDataSets(base.Dataset, c.String("data"), base.ValSplit)
+	sets, err := loadDataSets(c.Context, base.data)
 	if err != nil {
 		return err
 	}
-	if err := checkBatchFits(base.BatchSize, sets.train.Len()); err != nil {
+	if err := base.fit(sets); err != nil {
 		return err
 	}
 	eng, err := openEngine(env, &base)
@@ -177,7 +178,9 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 		return err
 	}
 	for i := range runs {
-		runs[i].cfg.Input, runs[i].cfg.Classes = sets.train.Features(), sets.train.Classes()
+		if err := runs[i].cfg.fit(sets); err != nil {
+			return err
+		}
 		runs[i].cfg.Backend, runs[i].cfg.Threads = base.Backend, base.Threads
 	}
 	now := time.Now()
@@ -188,7 +191,6 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 	exp.Command = commandLine(c)
 	exp.Dataset = base.Dataset
 	exp.Created = now.Format(time.RFC3339)
-	base.Input, base.Classes = sets.train.Features(), sets.train.Classes()
 	if exp.Config, err = json.Marshal(config(base)); err != nil {
 		return err
 	}
@@ -197,7 +199,11 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 		fmt.Fprintf(env.Stdout, "descent %s: %d runs on %s (%d training, %d validation, %d test samples); backend %s, %d thread(s); writing %s\n",
 			exp.Kind, len(runs), base.Dataset, sets.train.Len(), lenOf(sets.val), sets.tst.Len(), base.Backend, base.Threads, dir)
 	}
-	labels := labelsOf(sets.tst)
+	for _, n := range sets.notes {
+		if !quiet {
+			fmt.Fprintf(env.Stdout, "descent: %s\n", n)
+		}
+	}
 	for i, pr := range runs {
 		var callbacks []train.Callback
 		if !quiet {
@@ -221,12 +227,12 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 			}
 			return fmt.Errorf("run %s: %w", pr.name, err)
 		}
-		r, err := newRun(pr, f, sets, labels)
+		r, err := newRun(pr, f, sets)
 		if err != nil {
 			return err
 		}
 		if !quiet && f.diverged == nil {
-			fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n", f.testLoss, f.testAccuracy)
+			fmt.Fprintln(env.Stdout, testLine(sets.task, f))
 		}
 		files, err := report.RunFiles(r)
 		if err != nil {
@@ -272,11 +278,11 @@ func historyOf(h *train.History) report.History {
 // newRun packages a finished run for the report. A diverged run, or one
 // whose test outputs are not finite, gets no classification report and no
 // confusion matrix: they would count NaN rows as class 0.
-func newRun(pr plannedRun, f *fitted, sets dataSets, labels []int) (*report.Run, error) {
+func newRun(pr plannedRun, f *fitted, sets dataSets) (*report.Run, error) {
 	var cm [][]int
-	if f.diverged == nil && !math.IsNaN(f.testAccuracy) {
+	if f.diverged == nil && !f.interrupted && !math.IsNaN(f.testLoss) && sets.task != data.TaskRegression {
 		var err error
-		if cm, err = metrics.ConfusionMatrix(labels, f.pred, sets.tst.Classes()); err != nil {
+		if cm, err = metrics.ConfusionMatrix(sets.testLabels, f.pred, sets.tst.Classes()); err != nil {
 			return nil, err
 		}
 	}
@@ -291,7 +297,7 @@ func newRun(pr plannedRun, f *fitted, sets dataSets, labels []int) (*report.Run,
 		Test:         report.Scores{Loss: report.Float(f.testLoss), Accuracy: report.Float(f.testAccuracy)},
 		Config:       cfg,
 		Report:       testReport(sets, f),
-		Classes:      sets.info.classNames(sets.tst.Classes()),
+		Classes:      sets.classNames(sets.tst.Classes()),
 		Confusion:    cm,
 		Seconds:      report.Float(f.seconds),
 		Diverged:     divergenceOf(f.diverged),

@@ -210,7 +210,7 @@ func TestHostileInputFiles(t *testing.T) {
 		{[]string{"serve", "--model", fifo, "--addr", "127.0.0.1:0"}, []string{fifo, "it is a FIFO"}},
 		{[]string{"report", exp}, []string{filepath.Join(exp, "summary.json"), "it is a FIFO"}},
 		{[]string{"train", "--data", idx}, []string{filepath.Join(idx, "train-images-idx3-ubyte") + " is not a regular file (it is a FIFO)"}},
-		{[]string{"train", "--data", "/dev/zero"}, []string{"/dev/zero/train-images-idx3-ubyte"}},
+		{[]string{"train", "--data", "/dev/zero"}, []string{"--data /dev/zero: not a regular file or a folder (it is a character device)"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			before := listTree(t, dir)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/backend/registry"
+	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/train"
 )
@@ -18,7 +19,12 @@ import (
 // --hidden, --activation, --optimizer, --lr, --momentum and --batch-size
 // say. It is recorded in the history file.
 type NetConfig struct {
-	Dataset    string  `json:"dataset"`
+	Dataset string `json:"dataset"`
+	// Data is --data (a user's file or folder), "" for the built-in data
+	// set located automatically; Task what the network learns.
+	Data       string  `json:"data,omitempty"`
+	Task       string  `json:"task"`
+	Normalize  string  `json:"normalize,omitempty"`
 	Input      int     `json:"input"`
 	Hidden     []int   `json:"hidden"`
 	Activation string  `json:"activation"`
@@ -34,6 +40,26 @@ type NetConfig struct {
 	Threads    int     `json:"threads"`
 	// OnNaN is --on-nan: what a non-finite loss does, "stop" or "continue".
 	OnNaN string `json:"on_nan"`
+
+	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
+}
+
+// fit completes cfg for the data it trains on: the input and output sizes
+// and the task, and checks that the network fits in memory and the batch
+// in the data.
+func (cfg *NetConfig) fit(sets dataSets) error {
+	cfg.Input, cfg.Task = sets.train.Features(), sets.task.String()
+	cfg.Classes = sets.train.Classes()
+	if sets.task == data.TaskRegression {
+		cfg.Classes = sets.train.Targets()
+	}
+	if cfg.Normalize == "" {
+		cfg.Normalize = sets.pre.Kind
+	}
+	if err := checkTrainingSize(*cfg); err != nil {
+		return err
+	}
+	return checkBatchFits(cfg.BatchSize, sets.train.Len())
 }
 
 // newOptimizer builds the named optimizer (train.NewOptimizerByName); an
@@ -45,14 +71,36 @@ func newOptimizer(name string, lr, momentum float64) (train.Optimizer, error) {
 	return train.NewOptimizerByName(name, lr, momentum)
 }
 
-// newModel builds input → hidden… (activation) → classes (softmax).
-func newModel(input int, hidden []int, act model.Activation, classes int) (*model.Sequential, error) {
+// newModel builds input → hidden… (activation) → the task's output layer:
+// outputs softmax units for classes, one sigmoid unit for a binary task,
+// outputs linear units for a regression.
+func newModel(input int, hidden []int, act model.Activation, outputs int, task data.Task) (*model.Sequential, error) {
 	var layers []model.Layer
 	for _, h := range hidden {
 		layers = append(layers, model.Dense(h, act))
 	}
-	layers = append(layers, model.Dense(classes, model.Softmax))
+	switch task {
+	case data.TaskBinary:
+		layers = append(layers, model.Dense(1, model.Sigmoid))
+	case data.TaskRegression:
+		layers = append(layers, model.Dense(outputs, model.Linear))
+	default:
+		layers = append(layers, model.Dense(outputs, model.Softmax))
+	}
 	return model.NewSequential(input, layers...)
+}
+
+// taskLoss is the task's loss, as Keras users pair them: categorical
+// cross-entropy for classes, binary cross-entropy for one sigmoid output,
+// mean squared error for a regression.
+func taskLoss(task data.Task) train.Loss {
+	switch task {
+	case data.TaskBinary:
+		return train.BinaryCrossentropyLoss{}
+	case data.TaskRegression:
+		return train.MeanSquaredErrorLoss{}
+	}
+	return train.CategoricalCrossentropyLoss{}
 }
 
 // parseInts parses "128,128" (an empty string is an empty list).

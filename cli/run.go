@@ -18,9 +18,13 @@ import (
 type fitted struct {
 	model   *model.Sequential
 	history *train.History
-	// testLoss and testAccuracy are measured after training; pred holds
-	// the predicted class of every test sample.
+	// test holds every metric measured on the test set after training
+	// (test.Classes the predicted class of every test sample); testLoss
+	// and testAccuracy are its loss and accuracy (NaN where there is no
+	// test result), pred its Classes.
+	test                   train.Evaluation
 	testLoss, testAccuracy float64
+	rocAUC                 float64 // a binary task's test ROC AUC, else NaN
 	pred                   []int
 	// seconds is the wall time of training, validation and test.
 	seconds float64
@@ -68,21 +72,21 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	if err != nil {
 		return nil, usagef("--activation: %v", err)
 	}
-	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes)
+	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes, sets.task)
 	if err != nil {
 		return nil, err
 	}
 	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
-	// What package data does to the images before the first layer, and
+	// What the sources do to the raw features before the first layer, and
 	// what the outputs mean: recorded in the model file, so that evaluate,
-	// serve and embedding programs apply the same to raw pixels.
-	m.Preprocessing = model.ScaleBy(255)
-	m.Labels = sets.info.classNames(cfg.Classes)
+	// predict, serve and embedding programs apply the same to raw inputs.
+	m.Preprocessing = sets.pre
+	m.Labels = sets.outputLabels(m)
 	opt, err := newOptimizer(cfg.Optimizer, cfg.LR, cfg.Momentum)
 	if err != nil {
 		return nil, err
 	}
-	tr, err := train.NewTrainer(m, eng, opt, train.CategoricalCrossentropyLoss{}, cfg.BatchSize)
+	tr, err := train.NewTrainer(m, eng, opt, taskLoss(sets.task), cfg.BatchSize)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +102,7 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 		return nil, err
 	}
 	hist, err := tr.Fit(ctx, sets.train, fit)
-	f := &fitted{model: m, history: hist}
+	f := &fitted{model: m, history: hist, rocAUC: math.NaN()}
 	if errors.As(err, &f.diverged) {
 		f.testLoss, f.testAccuracy = math.NaN(), math.NaN()
 		f.seconds = time.Since(start).Seconds()
@@ -108,9 +112,11 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 		// error, for the caller to keep.
 		return f, err
 	}
-	if f.testLoss, f.testAccuracy, f.pred, err = tr.EvaluateClasses(ctx, sets.tst); err != nil {
+	if f.test, err = tr.Measure(ctx, sets.tst, true); err != nil {
 		return f, err // the trained model and its history are kept
 	}
+	f.testLoss, f.testAccuracy, f.pred = f.test.Loss, f.test.Accuracy, f.test.Classes
+	measureAUC(sets.task, f, sets.testLabels)
 	f.seconds = time.Since(start).Seconds()
 	return f, nil
 }

@@ -18,9 +18,7 @@ import (
 
 // trainFlags are the flags of descent train; sweep and compare reuse them.
 func trainFlags() []ucli.Flag {
-	return []ucli.Flag{
-		&ucli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set: mnist or fashion-mnist (Debian's dataset-fashion-mnist)"},
-		&ucli.StringFlag{Name: "data", Usage: "folder holding the data set's four IDX files (gz or raw); default: located automatically (see README)"},
+	return append(dataFlags(),
 		&ucli.StringFlag{Name: "hidden", Value: "128,128", Usage: "hidden layer widths, comma-separated"},
 		&ucli.StringFlag{Name: "activation", Value: "sigmoid", Usage: "hidden activation: linear, sigmoid, tanh, relu"},
 		&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "sgd, momentum, nesterov, rmsprop or adam"},
@@ -36,7 +34,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
 		&ucli.StringFlag{Name: "on-nan", Value: "stop", Usage: "what a non-finite (NaN, Inf) loss does: stop (exit status 3, outputs so far written) or continue (train on and report NaN, as Keras does)"},
-	}
+	)
 }
 
 func trainCommand(env Env) *ucli.Command {
@@ -75,10 +73,11 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if c.Args().Present() {
 		return cfg, usagef("unexpected argument %q", c.Args().First())
 	}
-	if _, err := lookupDataset(cfg.Dataset); err != nil {
+	var err error
+	if cfg.data, err = readDataOptions(c, cfg.ValSplit); err != nil {
 		return cfg, err
 	}
-	var err error
+	cfg.Data, cfg.Normalize = cfg.data.path, cfg.data.normalize
 	if cfg.Hidden, err = parseInts("--hidden", c.String("hidden")); err != nil {
 		return cfg, err
 	}
@@ -118,10 +117,23 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	return cfg, checkTrainingSize(cfg)
 }
 
-// mnist locates and loads MNIST and splits off the validation set.
+// mnist locates (unless dir is given) and loads MNIST and splits off the
+// validation set, as train does.
 func mnist(dir string, valSplit float64) (trainSet, valSet, testSet *data.Dataset, err error) {
-	sets, err := loadDataSets("mnist", dir, valSplit)
-	return sets.train, sets.val, sets.tst, err
+	if dir == "" {
+		if dir, err = data.LocateMNIST(); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	full, test, err := data.LoadMNIST(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("mnist: %w", err)
+	}
+	trIdx, valIdx, err := data.TrainTestSplit(full.Len(), valSplit, 42)
+	if err != nil {
+		return nil, nil, nil, usagef("--val-split: %v", err)
+	}
+	return full.Subset(trIdx), full.Subset(valIdx), test, nil
 }
 
 // runResult is what one training run produced; it is the history file's content.
@@ -131,10 +143,7 @@ func mnist(dir string, valSplit float64) (trainSet, valSet, testSet *data.Datase
 type runResult struct {
 	History      report.History `json:"history"`
 	EpochSeconds report.Series  `json:"epoch_seconds"`
-	Test         struct {
-		Loss     report.Float `json:"loss"`
-		Accuracy report.Float `json:"accuracy"`
-	} `json:"test"`
+	Test         testScores   `json:"test"`
 	Config NetConfig `json:"config"`
 	// Report is the scikit-learn-style classification report on the test set.
 	Report string `json:"classification_report"`
@@ -150,27 +159,31 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	if err != nil {
 		return err
 	}
-	sets, err := loadDataSets(cfg.Dataset, c.String("data"), cfg.ValSplit)
+	sets, err := loadDataSets(c.Context, cfg.data)
 	if err != nil {
 		return err
 	}
-	if n := c.Int("train-limit"); n > 0 && n < sets.train.Len() {
-		sets.train = sets.train.Subset(seqInts(n))
+	if n := c.Int("train-limit"); n > 0 {
+		sets.train = data.Head(sets.train, n)
 	}
-	if err := checkBatchFits(cfg.BatchSize, sets.train.Len()); err != nil {
+	if err := cfg.fit(sets); err != nil {
 		return err
 	}
-	cfg.Input, cfg.Classes = sets.train.Features(), sets.train.Classes()
 	eng, err := openEngine(env, &cfg)
 	if err != nil {
 		return err
 	}
 	if k != nil {
-		k.identify(cfg, sets, c.Int("train-limit"))
+		if err := k.identify(c.Context, cfg, sets, c.Int("train-limit")); err != nil {
+			return err
+		}
 	}
 	quiet := c.Bool("quiet")
 	var callbacks []train.Callback
 	if !quiet {
+		for _, n := range sets.notes {
+			fmt.Fprintf(env.Stdout, "descent: %s\n", n)
+		}
 		fmt.Fprintf(env.Stdout, "descent: %d training, %d validation, %d test samples; backend %s, %d thread(s); %s lr %g\n",
 			sets.train.Len(), lenOf(sets.val), sets.tst.Len(), cfg.Backend, cfg.Threads, cfg.Optimizer, cfg.LR)
 		callbacks = append(callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
@@ -186,26 +199,17 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	}
 	hist := f.history
 	res := runResult{History: historyOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
-	res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
+	res.Test = scoresOf(sets.task, f)
 	res.Report = testReport(sets, f)
-	fmt.Fprintf(env.Stdout, "test: loss %.4f - accuracy %.4f\n\n%s", f.testLoss, f.testAccuracy, res.Report)
+	fmt.Fprintf(env.Stdout, "%s\n\n%s", testLine(sets.task, f), res.Report)
 	return writeTrainOutputs(c, env, cfg, f, sets, res)
 }
 
-func lenOf(d *data.Dataset) int {
+func lenOf(d data.Source) int {
 	if d == nil {
 		return 0
 	}
 	return d.Len()
-}
-
-// labelsOf returns d's labels as ints.
-func labelsOf(d *data.Dataset) []int {
-	out := make([]int, len(d.Labels))
-	for i, l := range d.Labels {
-		out[i] = int(l)
-	}
-	return out
 }
 
 // writeTrainFolder writes the --out folder of descent train: the same files
@@ -221,7 +225,7 @@ func writeTrainFolder(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets d
 	if exp.Config, err = json.Marshal(cfg); err != nil {
 		return err
 	}
-	r, err := newRun(plannedRun{name: optimizerTitle(cfg.Optimizer), dir: cfg.Optimizer, cfg: cfg}, f, sets, labelsOf(sets.tst))
+	r, err := newRun(plannedRun{name: optimizerTitle(cfg.Optimizer), dir: cfg.Optimizer, cfg: cfg}, f, sets)
 	if err != nil {
 		return err
 	}
@@ -253,7 +257,7 @@ func keepPartialHistory(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets
 	f.testLoss, f.testAccuracy = math.NaN(), math.NaN() // written as null: there is no test result
 	res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
 		Report: testReport(sets, f)}
-	res.Test.Loss, res.Test.Accuracy = report.Float(f.testLoss), report.Float(f.testAccuracy)
+	res.Test = scoresOf(sets.task, f)
 	written, notes := writePartialOutputs(c, env, cfg, f, sets, res)
 	msg := ""
 	if len(written) > 0 {

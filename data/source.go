@@ -47,3 +47,31 @@ func checkBuffers(n int, x, y []float32, labels []int, f, t int, withLabels bool
 	}
 	return nil
 }
+
+// headSource serves the first n samples of another Source.
+type headSource struct {
+	Source
+	n int
+}
+
+// Head returns a Source of the first n samples of src (all of them when n
+// is not below src.Len()), sharing src.
+func Head(src Source, n int) Source {
+	if n >= src.Len() {
+		return src
+	}
+	return headSource{Source: src, n: max(n, 0)}
+}
+
+// Len returns the number of samples.
+func (h headSource) Len() int { return h.n }
+
+// Batch writes the samples idx, which must be below Len.
+func (h headSource) Batch(ctx context.Context, idx []int, x, y []float32, labels []int) error {
+	for _, j := range idx {
+		if j < 0 || j >= h.n {
+			return fmt.Errorf("data: batch index %d out of range [0, %d)", j, h.n)
+		}
+	}
+	return h.Source.Batch(ctx, idx, x, y, labels)
+}
