@@ -14,11 +14,20 @@
 // # IDX files
 //
 // Data sets are read from IDX files, the format of MNIST and Fashion-MNIST:
-// two zero bytes, a type code (only 0x08, unsigned byte, is supported), the
-// number of dimensions, one big-endian uint32 per dimension, then the data.
-// ReadIDX parses a stream and ReadIDXFile a file, gzip-compressed or not.
-// Malformed files are rejected with errors naming the file; a header that
-// claims more data than the file holds never causes a large allocation.
+// two zero bytes, a type code, the number of dimensions, one big-endian
+// uint32 per dimension, then the big-endian data. ReadIDX and ReadIDXFile
+// read unsigned bytes (0x08) into an IDX; ReadIDXValues and
+// ReadIDXValuesFile read every type code (0x08 uint8, 0x09 int8, 0x0B
+// int16, 0x0C int32, 0x0D float32, 0x0E float64) into an IDXValues, whose
+// Float32s and Float64s give features and targets. Files may be
+// gzip-compressed. Malformed files, NaN or infinite floats and dimensions
+// whose product overflows are refused with errors naming the file; a
+// header that claims more data than the file holds never causes a large
+// allocation. LoadIDXFolder reads a folder of IDX files of any names
+// (train-images*, train-labels*, optionally t10k- or test- images and
+// labels), shapes and types: unsigned bytes become Datasets, other types
+// Tables, and checksums are verified only for the bundled MNIST and
+// Fashion-MNIST copies, as IDXFolder.Checksums says.
 //
 // # Your own data
 //

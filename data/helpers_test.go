@@ -80,3 +80,39 @@ func writeIDXSet(t testing.TB, dir string, files FileSet, nTrain, nTest, rows, c
 	}
 	return written
 }
+
+// idxTypedBytes encodes an IDX stream of any type code with the given dims
+// and data bytes (already big-endian). dims are uint32 so tests can write
+// headers that lie.
+func idxTypedBytes(typ IDXType, dims []uint32, data []byte) []byte {
+	b := idxBytes(dims, data)
+	b[2] = byte(typ)
+	return b
+}
+
+// idxEncode encodes vals as big-endian elements of typ, the way a writer of
+// IDX files does (independently of the reader's decoding).
+func idxEncode(typ IDXType, vals ...float64) []byte {
+	var b bytes.Buffer
+	for _, v := range vals {
+		var x any
+		switch typ {
+		case IDXUint8:
+			x = uint8(v)
+		case IDXInt8:
+			x = int8(v)
+		case IDXInt16:
+			x = int16(v)
+		case IDXInt32:
+			x = int32(v)
+		case IDXFloat32:
+			x = float32(v)
+		case IDXFloat64:
+			x = v
+		default:
+			panic("idxEncode: bad type")
+		}
+		_ = binary.Write(&b, binary.BigEndian, x)
+	}
+	return b.Bytes()
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 )
 
 // MaxIDXDims is the largest number of dimensions ReadIDX accepts. The MNIST
@@ -16,15 +17,18 @@ const MaxIDXDims = 4
 // header cannot make the reader allocate gigabytes.
 const MaxIDXElements = 1 << 30
 
-// idxTypeUint8 is the IDX type code of unsigned bytes, the only one supported.
-const idxTypeUint8 = 0x08
+// idxTypeUint8 is the IDX type code of unsigned bytes, the only one ReadIDX
+// reads (ReadIDXValues reads them all).
+const idxTypeUint8 = byte(IDXUint8)
 
 // Errors returned (wrapped, with the file name and details) by the IDX reader.
 // Test for them with errors.Is.
 var (
 	// ErrBadMagic means the first two bytes of the file are not zero.
 	ErrBadMagic = errors.New("not an IDX file (bad magic)")
-	// ErrUnsupportedType means the IDX type code is not 0x08 (uint8).
+	// ErrUnsupportedType means the IDX type code is not one the reader
+	// takes: ReadIDX takes only 0x08 (uint8), ReadIDXValues the six codes
+	// of the format.
 	ErrUnsupportedType = errors.New("unsupported IDX data type")
 	// ErrBadDims means the number of dimensions is zero or above MaxIDXDims.
 	ErrBadDims = errors.New("bad IDX dimensions")
@@ -55,35 +59,74 @@ type IDX struct {
 // Memory use is bounded by the bytes actually present, never by the sizes the
 // header claims, and the claimed element count is capped at MaxIDXElements.
 func ReadIDX(r io.Reader, name string) (*IDX, error) {
-	dims, err := readIDXHeader(r, name)
-	if err != nil {
-		return nil, err
-	}
-	n, err := idxElements(dims, name)
-	if err != nil {
-		return nil, err
-	}
-	body, err := readIDXBody(r, n, dims, name)
+	_, dims, body, err := readIDXArray(r, name, -1, acceptUint8)
 	if err != nil {
 		return nil, err
 	}
 	return &IDX{Name: name, Dims: dims, Data: body}, nil
 }
 
-// readIDXHeader reads the magic number and the dimension sizes.
-func readIDXHeader(r io.Reader, name string) ([]int, error) {
-	var magic [4]byte
+// acceptUint8 is ReadIDX's test of the type code.
+func acceptUint8(t IDXType, name string) error {
+	if t != IDXUint8 {
+		return fmt.Errorf("%s: %w 0x%02x (only 0x08, unsigned byte, is supported here; ReadIDXValues reads every IDX type)",
+			name, ErrUnsupportedType, byte(t))
+	}
+	return nil
+}
+
+// readIDXArray reads a whole IDX stream: the magic number, whose type code
+// accept must take, the dimension sizes and the data bytes as stored. size
+// is the stream's length in bytes when known (a raw file), else -1; a known
+// size lets a header that claims more data than the stream holds be refused
+// before anything is read, and the data buffer be allocated once.
+func readIDXArray(r io.Reader, name string, size int64, accept func(IDXType, string) error) (IDXType, []int, []byte, error) {
+	t, err := readIDXMagic(r, name, accept)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	dims, err := readIDXDims(r, name)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	n, err := idxElements(dims, name)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	left := int64(-1)
+	if size >= 0 {
+		left = size - int64(4+4*len(dims))
+	}
+	body, err := readIDXBody(r, n, t.Size(), left, dims, name)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return t, dims, body, nil
+}
+
+// readIDXMagic reads the magic number and returns its type code.
+func readIDXMagic(r io.Reader, name string, accept func(IDXType, string) error) (IDXType, error) {
+	var magic [3]byte
 	if _, err := io.ReadFull(r, magic[:]); err != nil {
-		return nil, fmt.Errorf("%s: reading magic number: %w", name, headerErr(err))
+		return 0, fmt.Errorf("%s: reading magic number: %w", name, headerErr(err))
 	}
 	if magic[0] != 0 || magic[1] != 0 {
-		return nil, fmt.Errorf("%s: %w: first bytes are % x, want 00 00", name, ErrBadMagic, magic[:2])
+		return 0, fmt.Errorf("%s: %w: first bytes are % x, want 00 00", name, ErrBadMagic, magic[:2])
 	}
-	if magic[2] != idxTypeUint8 {
-		return nil, fmt.Errorf("%s: %w 0x%02x (only 0x08, unsigned byte, is supported)",
-			name, ErrUnsupportedType, magic[2])
+	t := IDXType(magic[2])
+	if err := accept(t, name); err != nil {
+		return 0, err
 	}
-	ndims := int(magic[3])
+	return t, nil
+}
+
+// readIDXDims reads the number of dimensions and their sizes.
+func readIDXDims(r io.Reader, name string) ([]int, error) {
+	var nd [1]byte
+	if _, err := io.ReadFull(r, nd[:]); err != nil {
+		return nil, fmt.Errorf("%s: reading magic number: %w", name, headerErr(err))
+	}
+	ndims := int(nd[0])
 	if ndims == 0 || ndims > MaxIDXDims {
 		return nil, fmt.Errorf("%s: %w: header says %d dimensions, want 1 to %d",
 			name, ErrBadDims, ndims, MaxIDXDims)
@@ -123,21 +166,45 @@ func idxElements(dims []int, name string) (int, error) {
 	return n, nil
 }
 
-// readIDXBody reads exactly n bytes of data and checks that nothing follows.
-// It reads through a LimitReader of n+1 bytes with io.ReadAll, so the buffer
-// grows with the bytes that really arrive rather than with the claimed n.
-func readIDXBody(r io.Reader, n int, dims []int, name string) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, int64(n)+1))
+// readIDXBody reads exactly n elements of size bytes and checks that
+// nothing follows. It reads through a LimitReader of one byte more, with
+// io.ReadAll, so the buffer grows with the bytes that really arrive rather
+// than with the claimed count. When left, the bytes the stream holds after
+// the header, is known (not -1), a claim beyond it is refused at once and a
+// claim within it is read into a buffer allocated once.
+func readIDXBody(r io.Reader, n, size int, left int64, dims []int, name string) ([]byte, error) {
+	want := int64(n) * int64(size) // n ≤ MaxIDXElements and size ≤ 8: no overflow
+	if want > math.MaxInt-1 {
+		return nil, fmt.Errorf("%s: %w: dims %v need %d data bytes, more than this machine can address",
+			name, ErrTooLarge, dims, want)
+	}
+	if left >= 0 && left < want {
+		return nil, fmt.Errorf("%s: %w: dims %v need %d data bytes, file has %d",
+			name, ErrTruncated, dims, want, left)
+	}
+	var body []byte
+	var err error
+	if left >= 0 {
+		body = make([]byte, want+1)
+		var k int
+		k, err = io.ReadFull(r, body)
+		body = body[:k]
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = nil // the length checks below report it
+		}
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r, want+1))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading data: %w", name, err)
 	}
 	switch {
-	case len(body) < n:
+	case int64(len(body)) < want:
 		return nil, fmt.Errorf("%s: %w: dims %v need %d data bytes, file has %d",
-			name, ErrTruncated, dims, n, len(body))
-	case len(body) > n:
+			name, ErrTruncated, dims, want, len(body))
+	case int64(len(body)) > want:
 		return nil, fmt.Errorf("%s: %w after the %d data bytes of dims %v",
-			name, ErrTrailingData, n, dims)
+			name, ErrTrailingData, want, dims)
 	}
 	return body, nil
 }

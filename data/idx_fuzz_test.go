@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"math"
 	"reflect"
 	"runtime"
 	"strings"
@@ -17,7 +18,10 @@ import (
 // self-consistent and, for raw input, re-encode to exactly the input bytes
 // (header and data, nothing dropped or added); plain (not gzip) input reads
 // the same through the gzip detection; and reading raw input allocates at
-// most a few bytes per input byte, whatever the header claims.
+// most a few bytes per input byte, whatever the header claims. The same
+// holds for ReadIDXValues, which reads every type code: its floats are all
+// finite, it agrees with ReadIDX on uint8 input, and reading with the
+// stream's size known (as from a raw file) gives the same outcome as without.
 func FuzzReadIDX(f *testing.F) {
 	valid := idxBytes([]uint32{2, 2, 2}, seqBytes(8, 0))
 	f.Add(valid)
@@ -30,7 +34,13 @@ func FuzzReadIDX(f *testing.F) {
 	f.Add(idxBytes([]uint32{1 << 31, 28, 28}, seqBytes(84, 0)))
 	f.Add(idxBytes([]uint32{1 << 30}, nil))
 	f.Add([]byte{0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0})
+	for _, typ := range []IDXType{IDXInt8, IDXInt16, IDXInt32, IDXFloat32, IDXFloat64} {
+		f.Add(idxTypedBytes(typ, []uint32{2, 1}, idxEncode(typ, -1, 2)))
+	}
+	f.Add(idxTypedBytes(IDXFloat32, []uint32{1}, []byte{0x7f, 0xc0, 0, 0}))
+	f.Add(idxTypedBytes(IDXFloat64, []uint32{1 << 20, 1 << 9}, nil))
 	f.Fuzz(func(t *testing.T, in []byte) {
+		fuzzIDXValues(t, in)
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		before := ms.TotalAlloc
@@ -66,6 +76,57 @@ func FuzzReadIDX(f *testing.F) {
 	})
 }
 
+// fuzzIDXValues checks ReadIDXValues on one input, with and without the
+// stream's size, against ReadIDX.
+func fuzzIDXValues(t *testing.T, in []byte) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	got, err := ReadIDXValues(bytes.NewReader(in), "fuzz-input")
+	runtime.ReadMemStats(&ms)
+	if alloc := ms.TotalAlloc - before; alloc > uint64(idxAllocPerByte*len(in)+idxAllocSlack) {
+		t.Fatalf("ReadIDXValues of %d bytes allocated %d bytes", len(in), alloc)
+	}
+	sized, sizedErr := readIDXValues(bytes.NewReader(in), "fuzz-input", int64(len(in)))
+	if (err == nil) != (sizedErr == nil) || !reflect.DeepEqual(got, sized) {
+		t.Fatalf("the stream's size changes the outcome: %v, %v", err, sizedErr)
+	}
+	u8, u8Err := ReadIDX(bytes.NewReader(in), "fuzz-input")
+	if u8Err == nil {
+		if err != nil || got.Type != IDXUint8 || !bytes.Equal(got.Data, u8.Data) {
+			t.Fatalf("ReadIDX reads the input but ReadIDXValues gives %v", err)
+		}
+	}
+	if err != nil {
+		if got != nil || !strings.Contains(err.Error(), "fuzz-input") || !isIDXSentinel(err) {
+			t.Fatalf("bad refusal %v (result %v)", err, got)
+		}
+		return
+	}
+	dims := make([]uint32, len(got.Dims))
+	n := 1
+	for i, d := range got.Dims {
+		dims[i] = uint32(d)
+		n *= d
+	}
+	if got.Len() != n || len(got.Data) != n*got.Type.Size() {
+		t.Fatalf("dims %v of %v with %d data bytes", got.Dims, got.Type, len(got.Data))
+	}
+	if re := idxTypedBytes(got.Type, dims, got.Data); !bytes.Equal(re, in) {
+		t.Fatalf("re-encoding gives %d bytes, not the %d read", len(re), len(in))
+	}
+	for i, v := range got.Float64s() {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Fatalf("element %d is %v", i, v)
+		}
+	}
+	if x, err := got.Float32s(); err == nil && len(x) != n {
+		t.Fatalf("Float32s gives %d values of %d", len(x), n)
+	} else if err != nil && (got.Type != IDXFloat64 || !errors.Is(err, ErrNonFinite)) {
+		t.Fatalf("Float32s of %v: %v", got.Type, err)
+	}
+}
+
 // ReadIDX's allocation bound on raw input: idxAllocPerByte bytes per input
 // byte (the body is read with io.ReadAll, which grows geometrically) plus
 // idxAllocSlack.
@@ -76,7 +137,7 @@ const (
 
 // isIDXSentinel reports whether err wraps one of ReadIDX's sentinel errors.
 func isIDXSentinel(err error) bool {
-	for _, s := range []error{ErrBadMagic, ErrUnsupportedType, ErrBadDims, ErrTooLarge, ErrTruncated, ErrTrailingData} {
+	for _, s := range []error{ErrBadMagic, ErrUnsupportedType, ErrBadDims, ErrTooLarge, ErrTruncated, ErrTrailingData, ErrNonFinite} {
 		if errors.Is(err, s) {
 			return true
 		}

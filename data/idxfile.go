@@ -9,6 +9,10 @@ import (
 	"github.com/descent-ml/descent/internal/inputfile"
 )
 
+// maxIDXValuesFileSize is the largest IDX file ReadIDXValuesFile opens:
+// MaxIDXElements elements of 8 bytes, with the same room as maxIDXFileSize.
+const maxIDXValuesFileSize = 8*MaxIDXElements + 8*MaxIDXElements/64 + 4 + 4*255
+
 // maxIDXFileSize is the largest IDX file ReadIDXFile opens: MaxIDXElements
 // data bytes, the largest header (4 bytes of magic, 255 dims of 4 bytes),
 // and room for a gzip stream of incompressible data to be a little larger
@@ -26,16 +30,35 @@ const gzipMagic = "\x1f\x8b"
 // Only a regular file is read (a FIFO or device is refused without
 // blocking), of at most maxIDXFileSize bytes.
 func ReadIDXFile(path string) (*IDX, error) {
-	f, _, err := inputfile.Open(path, maxIDXFileSize)
+	var idx *IDX
+	err := withIDXFile(path, maxIDXFileSize, func(r io.Reader, size int64) error {
+		_, dims, body, err := readIDXArray(r, path, size, acceptUint8)
+		if err == nil {
+			idx = &IDX{Name: path, Dims: dims, Data: body}
+		}
+		return err
+	})
+	return idx, err
+}
+
+// withIDXFile opens the regular file at path, of at most limit bytes, and
+// calls read with its content, decompressed if it is gzip, and the
+// content's size: the file's for a raw file, -1 (unknown) for gzip.
+func withIDXFile(path string, limit int64, read func(r io.Reader, size int64) error) error {
+	f, size, err := inputfile.Open(path, limit)
 	if err != nil {
-		return nil, fmt.Errorf("IDX file: %w", err)
+		return fmt.Errorf("IDX file: %w", err)
 	}
 	defer f.Close()
-	r, err := maybeGunzip(bufio.NewReader(f), path)
+	br := bufio.NewReader(f)
+	r, err := maybeGunzip(br, path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return ReadIDX(r, path)
+	if r != io.Reader(br) {
+		size = -1
+	}
+	return read(r, size)
 }
 
 // maybeGunzip returns a reader of the decompressed stream when br starts
