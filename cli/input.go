@@ -33,6 +33,7 @@ func dataFlags() []ucli.Flag {
 // dataOptions are what dataFlags say.
 type dataOptions struct {
 	dataset, path, testPath, label, normalize string
+	datasetSet                                bool // --dataset was given
 	task                                      data.Task
 	testSplit, valSplit                       float64
 }
@@ -43,7 +44,7 @@ func readDataOptions(c *ucli.Context, valSplit float64) (dataOptions, error) {
 	// "" or 0 for it: its default.
 	o := dataOptions{dataset: cmp.Or(c.String("dataset"), "mnist"), path: c.String("data"), testPath: c.String("test-data"),
 		label: cmp.Or(c.String("label"), data.DefaultCSVLabel), normalize: c.String("normalize"),
-		testSplit: c.Float64("test-split"), valSplit: valSplit}
+		testSplit: c.Float64("test-split"), valSplit: valSplit, datasetSet: c.IsSet("dataset")}
 	if !c.IsSet("test-split") && o.testSplit == 0 {
 		o.testSplit = 0.2
 	}
@@ -111,14 +112,33 @@ type dataSets struct {
 // train_test_split(test_size, random_state=42) does, in that order, and
 // normalises the features with statistics of the training split only.
 func loadDataSets(ctx context.Context, o dataOptions) (dataSets, error) {
-	if !o.userFile() {
+	if o.path == "" || (o.datasetSet && !o.userFile()) {
 		return loadBuiltin(ctx, o)
+	}
+	if !o.userFile() {
+		// A folder of IDX files: any names, shapes and types; verified
+		// only when it is a bundled copy.
+		folder, err := data.LoadIDXFolder(o.path)
+		if err != nil {
+			return dataSets{}, fmt.Errorf("--data: %w", err)
+		}
+		notes := []string{folder.Checksums}
+		if folder.Train != nil {
+			return loadImages(ctx, o, dataset{name: folder.Name, classes: folder.ClassNames}, folder.Train, folder.Test, notes)
+		}
+		return loadTables(ctx, o, folder.TrainTable, folder.TestTable, notes)
 	}
 	full, test, err := readTables(o.path, o.label)
 	if err != nil {
 		return dataSets{}, err
 	}
-	var notes []string
+	return loadTables(ctx, o, full, test, nil)
+}
+
+// loadTables makes the data sets of a user's tables: full, and its own
+// test part when it has one.
+func loadTables(ctx context.Context, o dataOptions, full, test *data.Table, notes []string) (dataSets, error) {
+	var err error
 	switch {
 	case o.testPath != "":
 		if test, _, err = readTables(o.testPath, o.label); err != nil {
@@ -291,7 +311,29 @@ func loadBuiltin(ctx context.Context, o dataOptions) (dataSets, error) {
 	if err != nil {
 		return dataSets{}, fmt.Errorf("%s: %w", info.name, err)
 	}
-	s := dataSets{info: info, task: data.TaskClassification, classes: info.classNames(full.Classes())}
+	return loadImages(ctx, o, info, full, test, nil)
+}
+
+// loadImages makes the data sets of uint8 images: full, and its test part
+// (nil: --test-split of full).
+func loadImages(ctx context.Context, o dataOptions, info dataset, full, test *data.Dataset, notes []string) (dataSets, error) {
+	switch o.task {
+	case data.TaskAuto, data.TaskClassification:
+	default:
+		return dataSets{}, usagef("--task %s: %s holds images with class labels: a classification", o.task, info.name)
+	}
+	s := dataSets{info: info, task: data.TaskClassification, classes: info.classNames(full.Classes()), notes: notes}
+	if o.testPath != "" {
+		return dataSets{}, usagef("--test-data: the test images of an IDX folder are its t10k-/test- files")
+	}
+	if test == nil {
+		trIdx, teIdx, err := data.TrainTestSplit(full.Len(), o.testSplit, 42)
+		if err != nil {
+			return dataSets{}, usagef("--test-split: %v", err)
+		}
+		s.notes = append(s.notes, fmt.Sprintf("test set: %d of the %d samples (--test-split %g)", len(teIdx), full.Len(), o.testSplit))
+		full, test = full.Subset(trIdx), full.Subset(teIdx)
+	}
 	train, val := full, (*data.Dataset)(nil)
 	if o.valSplit > 0 {
 		trIdx, valIdx, err := data.TrainTestSplit(full.Len(), o.valSplit, 42)

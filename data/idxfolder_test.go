@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -66,7 +67,7 @@ func TestLoadIDXFolderBytes(t *testing.T) {
 			assert.Equal(t, &Dataset{Name: f.Name + "/test", Images: seqBytes(8, 100), Labels: []byte{6, 1}, N: 2, NumFeatures: 4, NumClasses: 7}, f.Test)
 			// Through Batch, the bytes are scaled by 1/255 as MNIST's are.
 			x := make([]float32, 4)
-			f.Train.Batch([]int{1}, x, make([]float32, 7), make([]int, 1))
+			require.NoError(t, f.Train.Batch(context.Background(), []int{1}, x, make([]float32, 7), make([]int, 1)))
 			assert.Equal(t, []float32{4.0 / 255, 5.0 / 255, 6.0 / 255, 7.0 / 255}, x)
 		})
 	}
