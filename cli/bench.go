@@ -10,8 +10,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/descent-ml/descent/backend"
-	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/bench"
+	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/train"
 )

@@ -52,4 +52,3 @@ func (d dataset) classNames(n int) []string {
 	}
 	return out
 }
-

@@ -143,8 +143,8 @@ func mnist(dir string, valSplit float64) (trainSet, valSet, testSet *data.Datase
 type runResult struct {
 	History      report.History `json:"history"`
 	EpochSeconds report.Series  `json:"epoch_seconds"`
-	Test         testScores   `json:"test"`
-	Config NetConfig `json:"config"`
+	Test         testScores     `json:"test"`
+	Config       NetConfig      `json:"config"`
 	// Report is the scikit-learn-style classification report on the test set.
 	Report string `json:"classification_report"`
 	// Diverged says where training stopped on a non-finite loss.
