@@ -176,4 +176,3 @@ func TestNPYWriterAllocatesNothingPerWrite(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
