@@ -96,6 +96,48 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 //
 // Any other error is an I/O error (inputfile.ErrTooLarge past MaxBytes).
 func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
+	rows, err := newCSVRows(r, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Name: name, F: len(rows.features), TargetName: rows.label, FeatureNames: rows.features}
+	for {
+		ok, err := rows.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		t.X = append(t.X, rows.x...)
+		t.Y = append(t.Y, rows.y)
+		t.N++
+	}
+	if t.N == 0 {
+		return nil, rows.d.errorf("the header has no rows below it")
+	}
+	return t, nil
+}
+
+// csvRows reads a CSV data set a row at a time, by DecodeCSV's rules and
+// with its messages, in memory bounded by one record: DecodeCSV collects
+// the rows into a Table, CSVCache writes them to disk.
+type csvRows struct {
+	d        csvDecoder
+	label    string
+	names    []string // every column
+	features []string // the feature columns' names, in file order
+	labelCol int
+	maxRows  int // csvMaxValues / len(features)
+	n        int // rows read
+	// x and y are the last row read: its features (reused from row to
+	// row) and its target.
+	x []float32
+	y float64
+}
+
+// newCSVRows reads and checks the header of the CSV data set in r.
+func newCSVRows(r io.Reader, name string, opts CSVOptions) (*csvRows, error) {
 	label := opts.Label
 	if label == "" {
 		label = DefaultCSVLabel
@@ -108,7 +150,8 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
 	cr.FieldsPerRecord = 0 // set by the header: every row must match it
 	cr.LazyQuotes = false
 	cr.ReuseRecord = true
-	d := csvDecoder{name: name, cr: cr}
+	c := &csvRows{d: csvDecoder{name: name, cr: cr}, label: label}
+	d := &c.d
 	head, err := br.Peek(len(utf8BOM))
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, d.readError(err)
@@ -150,51 +193,55 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
 	if len(names) < 2 {
 		return nil, d.errorf("the only column is the target %q: no feature columns", label)
 	}
-	t := &Table{Name: name, F: len(names) - 1, TargetName: label}
-	t.FeatureNames = make([]string, 0, t.F)
-	t.FeatureNames = append(t.FeatureNames, names[:labelCol]...)
-	t.FeatureNames = append(t.FeatureNames, names[labelCol+1:]...)
-	maxRows := csvMaxValues / t.F
+	c.names, c.labelCol = names, labelCol
+	c.features = make([]string, 0, len(names)-1)
+	c.features = append(c.features, names[:labelCol]...)
+	c.features = append(c.features, names[labelCol+1:]...)
+	c.maxRows = csvMaxValues / len(c.features)
+	c.x = make([]float32, len(c.features))
+	return c, nil
+}
 
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
+// next reads the next row into c.x and c.y; it returns false at the end
+// of the input.
+func (c *csvRows) next() (bool, error) {
+	d := &c.d
+	rec, err := d.cr.Read()
+	if errors.Is(err, io.EOF) {
+		return false, nil
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
+			return false, d.raggedError(rec, c.names)
 		}
+		return false, d.readError(err)
+	}
+	line, _ := d.cr.FieldPos(0)
+	if c.n >= c.maxRows {
+		return false, d.errorf("line %d: more than %d rows of %d features, over the limit of %d values (MaxTableValues)",
+			line, c.maxRows, len(c.features), csvMaxValues)
+	}
+	k := 0
+	for i, field := range rec {
+		line, _ := d.cr.FieldPos(i)
+		bits := 32
+		if i == c.labelCol {
+			bits = 64
+		}
+		v, err := parseCSVNumber(field, bits)
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-				return nil, d.raggedError(rec, names)
-			}
-			return nil, d.readError(err)
+			return false, d.errorf("line %d, column %q: %v", line, c.names[i], err)
 		}
-		line, _ := cr.FieldPos(0)
-		if t.N >= maxRows {
-			return nil, d.errorf("line %d: more than %d rows of %d features, over the limit of %d values (MaxTableValues)",
-				line, maxRows, t.F, csvMaxValues)
+		if i == c.labelCol {
+			c.y = v
+		} else {
+			c.x[k] = float32(v)
+			k++
 		}
-		for i, field := range rec {
-			line, _ := cr.FieldPos(i)
-			bits := 32
-			if i == labelCol {
-				bits = 64
-			}
-			v, err := parseCSVNumber(field, bits)
-			if err != nil {
-				return nil, d.errorf("line %d, column %q: %v", line, names[i], err)
-			}
-			if i == labelCol {
-				t.Y = append(t.Y, v)
-			} else {
-				t.X = append(t.X, float32(v))
-			}
-		}
-		t.N++
 	}
-	if t.N == 0 {
-		return nil, d.errorf("the header has no rows below it")
-	}
-	return t, nil
+	c.n++
+	return true, nil
 }
 
 // maxBytes is MaxBytes or its default.

@@ -25,7 +25,17 @@ func writeTemp(t *testing.T, name, content string) string {
 	return path
 }
 
-func TestReadCSV(t *testing.T) {
+// csvGoodCase is a CSV that DecodeCSV reads, and the Table it makes.
+type csvGoodCase struct {
+	name    string
+	content string
+	opts    CSVOptions
+	want    *Table
+}
+
+// csvGoodCases are the CSVs of TestReadCSV, shared with the CSV cache's
+// tests.
+func csvGoodCases() []csvGoodCase {
 	iris := &Table{
 		X:            []float32{5.1, 3.5, 1.4, 0.2, 7, 3.2, 4.7, 1.4},
 		Y:            []float64{0, 1},
@@ -34,12 +44,7 @@ func TestReadCSV(t *testing.T) {
 		FeatureNames: []string{"sepal_length", "sepal_width", "petal_length", "petal_width"},
 		TargetName:   "label",
 	}
-	for _, tc := range []struct {
-		name    string
-		content string
-		opts    CSVOptions
-		want    *Table
-	}{
+	return []csvGoodCase{
 		{"normal", "sepal_length,sepal_width,petal_length,petal_width,label\n5.1,3.5,1.4,0.2,0\n7,3.2,4.7,1.4,1\n", CSVOptions{}, iris},
 		{"no final newline", "sepal_length,sepal_width,petal_length,petal_width,label\n5.1,3.5,1.4,0.2,0\n7,3.2,4.7,1.4,1", CSVOptions{}, iris},
 		{"BOM", utf8BOM + "sepal_length,sepal_width,petal_length,petal_width,label\n5.1,3.5,1.4,0.2,0\n7,3.2,4.7,1.4,1\n", CSVOptions{}, iris},
@@ -59,7 +64,11 @@ func TestReadCSV(t *testing.T) {
 			&Table{X: []float32{1, 2.5, 4, 5}, Y: []float64{3, 6}, N: 2, F: 2, FeatureNames: []string{"a,b", `say "hi"`}, TargetName: "label"}},
 		{"Unicode names", "\"petal width (cm)\",\"größe\",label\n1,2,3\n", CSVOptions{Label: "label"},
 			&Table{X: []float32{1, 2}, Y: []float64{3}, N: 1, F: 2, FeatureNames: []string{"petal width (cm)", "größe"}, TargetName: "label"}},
-	} {
+	}
+}
+
+func TestReadCSV(t *testing.T) {
+	for _, tc := range csvGoodCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeTemp(t, "train.csv", tc.content)
 			got, err := ReadCSV(path, tc.opts)
@@ -77,15 +86,18 @@ func TestReadCSV(t *testing.T) {
 	}
 }
 
-// Every refusal wraps ErrBadTable and names the file, the line (as the file
-// numbers them: header and blank lines count) and the column.
-func TestReadCSVRefusals(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		content string
-		opts    CSVOptions
-		want    []string
-	}{
+// csvBadCase is a CSV that DecodeCSV refuses, and what the message says.
+type csvBadCase struct {
+	name    string
+	content string
+	opts    CSVOptions
+	want    []string
+}
+
+// csvBadCases are the CSVs of TestReadCSVRefusals, shared with the CSV
+// cache's tests.
+func csvBadCases() []csvBadCase {
+	return []csvBadCase{
 		{"empty file", "", CSVOptions{}, []string{"the file is empty: no header row"}},
 		{"blank lines only", "\n\r\n\n", CSVOptions{}, []string{"the file is empty: no header row"}},
 		{"BOM only", utf8BOM, CSVOptions{}, []string{"the file is empty: no header row"}},
@@ -134,7 +146,13 @@ func TestReadCSVRefusals(t *testing.T) {
 		{"truncated in quotes", "a,b,label\n1,2,3\n4,5,\"6", CSVOptions{}, []string{`line 3, byte 7: extraneous or missing " in quoted-field`}},
 		{"bare quote", "a,b,label\n1,2\"x,3\n", CSVOptions{}, []string{`line 2, byte 4: bare " in non-quoted-field`}},
 		{"quote in header", "a,b\"\",label\n", CSVOptions{}, []string{`line 1, byte 4: bare " in non-quoted-field`}},
-	} {
+	}
+}
+
+// Every refusal wraps ErrBadTable and names the file, the line (as the file
+// numbers them: header and blank lines count) and the column.
+func TestReadCSVRefusals(t *testing.T) {
+	for _, tc := range csvBadCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeTemp(t, "train.csv", tc.content)
 			_, err := ReadCSV(path, tc.opts)

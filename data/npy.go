@@ -65,6 +65,28 @@ func ReadNPY(xPath, yPath string) (*Table, error) {
 	return makeTable(xPath, x, y)
 }
 
+// ReadNPYTargets reads the targets of a data set from the .npy file at
+// path, of shape (N) or (N, 1), by the rules of ReadNPY: any accepted
+// dtype, either order, each target finite and exactly representable as
+// float64. It is the small half of a streaming data set, whose features
+// stay on disk (OpenNPYMatrix).
+func ReadNPYTargets(path string) ([]float64, error) {
+	y, err := readNPYFile(path, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := y.checkTargetShape(); err != nil {
+		return nil, err
+	}
+	if err := y.checkTargetValues(); err != nil {
+		return nil, err
+	}
+	if len(y.vals) == 0 {
+		return nil, fmt.Errorf("%s: %w: targets of shape %v: no data", path, ErrBadTable, y.shape)
+	}
+	return y.vals, nil
+}
+
 // ReadNPZ reads a data set from a NumPy .npz file (a zip of .npy arrays, as
 // written by numpy.savez or numpy.savez_compressed). Two layouts are
 // accepted: x_train, y_train and optionally x_test, y_test (the layout of
@@ -276,21 +298,33 @@ func parseDtype(name, descr string) (dtypeInfo, error) {
 	return d, nil
 }
 
-// decodeNPY reads one .npy array of exactly size bytes from r, as features
-// (float32, each finite and within float32's range) or as targets
-// (float64). The header is checked to fit in size, parsed by npyio, and its
-// shape times the item size must equal the data bytes left before anything
-// is allocated for the data.
-func decodeNPY(name string, r io.Reader, size int64, features bool) (a *npyArray, err error) {
+// npyLayout is a parsed and checked .npy header: the data (count values
+// of dtype dt, descr as written) starts at dataOff and fills the rest of
+// the file exactly.
+type npyLayout struct {
+	dataOff int64
+	descr   string
+	dt      dtypeInfo
+	shape   []int
+	fortran bool
+	count   int64
+}
+
+// readNPYHeader reads the header of a .npy array of exactly size bytes
+// from r, leaving r at the first data byte. The header is checked to fit
+// in size and parsed by npyio; the shape must hold at most maxValues values
+// and, times the item size, equal the data bytes left, so nothing is
+// allocated against a lying header.
+func readNPYHeader(name string, r io.Reader, size, maxValues int64) (l npyLayout, err error) {
 	var pre [12]byte
 	if size < 10 {
-		return nil, fmt.Errorf("%s: %w: %d bytes, too short for a .npy file", name, ErrBadTable, size)
+		return l, fmt.Errorf("%s: %w: %d bytes, too short for a .npy file", name, ErrBadTable, size)
 	}
 	if _, err := io.ReadFull(r, pre[:10]); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return l, fmt.Errorf("reading %s: %w", name, err)
 	}
 	if !bytes.Equal(pre[:6], npyio.Magic[:]) {
-		return nil, fmt.Errorf("%s: %w: not a .npy file (bad magic %q)", name, ErrBadTable, pre[:6])
+		return l, fmt.Errorf("%s: %w: not a .npy file (bad magic %q)", name, ErrBadTable, pre[:6])
 	}
 	var hlen int64
 	prefix := int64(10)
@@ -299,51 +333,134 @@ func decodeNPY(name string, r io.Reader, size int64, features bool) (a *npyArray
 		hlen = int64(binary.LittleEndian.Uint16(pre[8:10]))
 	case 2:
 		if size < 12 {
-			return nil, fmt.Errorf("%s: %w: %d bytes, too short for a .npy file", name, ErrBadTable, size)
+			return l, fmt.Errorf("%s: %w: %d bytes, too short for a .npy file", name, ErrBadTable, size)
 		}
 		if _, err := io.ReadFull(r, pre[10:12]); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", name, err)
+			return l, fmt.Errorf("reading %s: %w", name, err)
 		}
 		hlen = int64(binary.LittleEndian.Uint32(pre[8:12]))
 		prefix = 12
 	default:
-		return nil, fmt.Errorf("%s: %w: .npy format version %d.%d is not supported (1.0 and 2.0 are)", name, ErrBadTable, pre[6], pre[7])
+		return l, fmt.Errorf("%s: %w: .npy format version %d.%d is not supported (1.0 and 2.0 are)", name, ErrBadTable, pre[6], pre[7])
 	}
 	if hlen > MaxNPYHeaderBytes || hlen > size-prefix {
-		return nil, fmt.Errorf("%s: %w: header of %d bytes in a file of %d", name, ErrBadTable, hlen, size)
+		return l, fmt.Errorf("%s: %w: header of %d bytes in a file of %d", name, ErrBadTable, hlen, size)
 	}
 	hdr := make([]byte, prefix+hlen)
 	copy(hdr, pre[:prefix])
 	if _, err := io.ReadFull(r, hdr[prefix:]); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return l, fmt.Errorf("reading %s: %w", name, err)
 	}
 	h, err := parseNPYHeader(hdr[prefix:], hdr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: bad .npy header: %v", name, ErrBadTable, err)
+		return l, fmt.Errorf("%s: %w: bad .npy header: %v", name, ErrBadTable, err)
 	}
 	dt, err := parseDtype(name, h.Descr.Type)
 	if err != nil {
-		return nil, err
+		return l, err
 	}
 	shape := h.Descr.Shape
 	count := int64(1)
 	for _, d := range shape {
 		if d < 0 {
-			return nil, fmt.Errorf("%s: %w: negative dimension in shape %v", name, ErrBadTable, shape)
+			return l, fmt.Errorf("%s: %w: negative dimension in shape %v", name, ErrBadTable, shape)
 		}
-		if d > 0 && count > MaxTableValues/int64(d) {
-			return nil, fmt.Errorf("%s: %w: shape %v holds more than %d values", name, ErrBadTable, shape, MaxTableValues)
+		if d > 0 && count > maxValues/int64(d) {
+			return l, fmt.Errorf("%s: %w: shape %v holds more than %d values", name, ErrBadTable, shape, maxValues)
 		}
 		count *= int64(d)
 	}
-	if count > MaxTableValues {
-		return nil, fmt.Errorf("%s: %w: shape %v holds more than %d values", name, ErrBadTable, shape, MaxTableValues)
+	if count > maxValues {
+		return l, fmt.Errorf("%s: %w: shape %v holds more than %d values", name, ErrBadTable, shape, maxValues)
 	}
 	if data := size - prefix - hlen; count*int64(dt.size) != data {
-		return nil, fmt.Errorf("%s: %w: shape %v of dtype %s needs %d data bytes, the file has %d",
+		return l, fmt.Errorf("%s: %w: shape %v of dtype %s needs %d data bytes, the file has %d",
 			name, ErrBadTable, shape, h.Descr.Type, count*int64(dt.size), data)
 	}
-	a = &npyArray{name: name, dtype: h.Descr.Type, shape: shape, inexact: -1}
+	return npyLayout{dataOff: prefix + hlen, descr: h.Descr.Type, dt: dt, shape: shape, fortran: h.Descr.Fortran, count: count}, nil
+}
+
+// decode returns the value b (dt.size bytes) holds as float64, exact for
+// every dtype but 8-byte integers beyond 2⁵³ (exact is false for those);
+// v32 is the value rounded once to float32 when direct (8-byte integers,
+// whose float64 would round twice), and ok is false for a bool byte other
+// than 0 and 1.
+func (dt dtypeInfo) decode(b []byte) (v float64, v32 float32, direct, exact, ok bool) {
+	exact, ok = true, true
+	switch dt.kind {
+	case 'f':
+		switch dt.size {
+		case 2:
+			v = float64(float16.Float16Frombits(dt.bo.Uint16(b)).Float32())
+		case 4:
+			v = float64(math.Float32frombits(dt.bo.Uint32(b)))
+		case 8:
+			v = math.Float64frombits(dt.bo.Uint64(b))
+		}
+	case 'i':
+		switch dt.size {
+		case 1:
+			v = float64(int8(b[0]))
+		case 2:
+			v = float64(int16(dt.bo.Uint16(b)))
+		case 4:
+			v = float64(int32(dt.bo.Uint32(b)))
+		case 8:
+			n := int64(dt.bo.Uint64(b))
+			v, v32, direct = float64(n), float32(n), true
+			exact = n <= 1<<53 && n >= -(1<<53)
+		}
+	case 'u':
+		switch dt.size {
+		case 1:
+			v = float64(b[0])
+		case 2:
+			v = float64(dt.bo.Uint16(b))
+		case 4:
+			v = float64(dt.bo.Uint32(b))
+		case 8:
+			n := dt.bo.Uint64(b)
+			v, v32, direct = float64(n), float32(n), true
+			exact = n <= 1<<53
+		}
+	case 'b':
+		ok = b[0] <= 1
+		v = float64(b[0])
+	}
+	return v, v32, direct, exact, ok
+}
+
+// intString formats the 8-byte integer b, for messages.
+func (dt dtypeInfo) intString(b []byte) string {
+	if dt.kind == 'u' {
+		return strconv.FormatUint(dt.bo.Uint64(b), 10)
+	}
+	return strconv.FormatInt(int64(dt.bo.Uint64(b)), 10)
+}
+
+// feature32 is a decoded value as a feature: rounded to float32, ok false
+// when it is not finite or lies beyond float32's range.
+func feature32(v float64, v32 float32, direct bool) (float32, bool) {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32:
+		return 0, false
+	case direct:
+		return v32, true
+	}
+	return float32(v), true
+}
+
+// decodeNPY reads one .npy array of exactly size bytes from r, as features
+// (float32, each finite and within float32's range) or as targets
+// (float64). See readNPYHeader for the checks made before anything is
+// allocated for the data.
+func decodeNPY(name string, r io.Reader, size int64, features bool) (a *npyArray, err error) {
+	l, err := readNPYHeader(name, r, size, MaxTableValues)
+	if err != nil {
+		return nil, err
+	}
+	dt, shape, count := l.dt, l.shape, l.count
+	a = &npyArray{name: name, dtype: l.descr, shape: shape, inexact: -1}
 	f := 1 // features per sample, for messages
 	if features {
 		a.x32 = make([]float32, count)
@@ -355,7 +472,7 @@ func decodeNPY(name string, r io.Reader, size int64, features bool) (a *npyArray
 	}
 	// dest maps the i-th stored value to its C-order index.
 	dest := func(i int) int { return i }
-	if h.Descr.Fortran && len(shape) > 1 {
+	if l.fortran && len(shape) > 1 {
 		dest = fortranToC(shape)
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
@@ -365,65 +482,23 @@ func decodeNPY(name string, r io.Reader, size int64, features bool) (a *npyArray
 		if _, err := io.ReadFull(br, b); err != nil {
 			return nil, fmt.Errorf("reading %s: %w", name, err)
 		}
-		var v float64
-		v32, direct := float32(0), false // v32 is v rounded once, for 8-byte integers
-		switch dt.kind {
-		case 'f':
-			switch dt.size {
-			case 2:
-				v = float64(float16.Float16Frombits(dt.bo.Uint16(b)).Float32())
-			case 4:
-				v = float64(math.Float32frombits(dt.bo.Uint32(b)))
-			case 8:
-				v = math.Float64frombits(dt.bo.Uint64(b))
-			}
-		case 'i':
-			switch dt.size {
-			case 1:
-				v = float64(int8(b[0]))
-			case 2:
-				v = float64(int16(dt.bo.Uint16(b)))
-			case 4:
-				v = float64(int32(dt.bo.Uint32(b)))
-			case 8:
-				n := int64(dt.bo.Uint64(b))
-				v, v32, direct = float64(n), float32(n), true
-				if (n > 1<<53 || n < -(1<<53)) && a.inexact < 0 {
-					a.inexact, a.inexactVal = dest(i), strconv.FormatInt(n, 10)
-				}
-			}
-		case 'u':
-			switch dt.size {
-			case 1:
-				v = float64(b[0])
-			case 2:
-				v = float64(dt.bo.Uint16(b))
-			case 4:
-				v = float64(dt.bo.Uint32(b))
-			case 8:
-				n := dt.bo.Uint64(b)
-				v, v32, direct = float64(n), float32(n), true
-				if n > 1<<53 && a.inexact < 0 {
-					a.inexact, a.inexactVal = dest(i), strconv.FormatUint(n, 10)
-				}
-			}
-		case 'b':
-			if b[0] > 1 {
-				return nil, fmt.Errorf("%s: %w: bool value %d at index %d", name, ErrBadTable, b[0], i)
-			}
-			v = float64(b[0])
+		v, v32, direct, exact, ok := dt.decode(b)
+		if !ok {
+			return nil, fmt.Errorf("%s: %w: bool value %d at index %d", name, ErrBadTable, b[0], i)
 		}
 		j := dest(i)
-		switch {
-		case !features:
-			a.vals[j] = v
-		case math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32:
-			return nil, fmt.Errorf("%s: %w: sample %d, feature %d is %v, not a finite float32", name, ErrBadTable, j/f, j%f, v)
-		case direct:
-			a.x32[j] = v32
-		default:
-			a.x32[j] = float32(v)
+		if !exact && a.inexact < 0 {
+			a.inexact, a.inexactVal = j, dt.intString(b)
 		}
+		if !features {
+			a.vals[j] = v
+			continue
+		}
+		x, ok := feature32(v, v32, direct)
+		if !ok {
+			return nil, fmt.Errorf("%s: %w: sample %d, feature %d is %v, not a finite float32", name, ErrBadTable, j/f, j%f, v)
+		}
+		a.x32[j] = x
 	}
 	// Reading on to the end lets a zip entry verify its CRC-32, and catches
 	// a file that grew while being read.
@@ -501,21 +576,37 @@ func makeTable(name string, x, y *npyArray) (*Table, error) {
 	if n < 1 || f < 1 {
 		return nil, fmt.Errorf("%s: %w: features of shape %v: no data", x.name, ErrBadTable, x.shape)
 	}
-	if !(len(y.shape) == 1 || len(y.shape) == 2 && y.shape[1] == 1) {
-		return nil, fmt.Errorf("%s: %w: targets of shape %v; expected (N) or (N, 1)", y.name, ErrBadTable, y.shape)
+	if err := y.checkTargetShape(); err != nil {
+		return nil, err
 	}
 	if y.shape[0] != n {
 		return nil, fmt.Errorf("%s: %w: %d samples of features in %s but %d targets", y.name, ErrBadTable, n, x.name, y.shape[0])
 	}
-	if y.inexact >= 0 {
-		return nil, fmt.Errorf("%s: %w: target of sample %d is %s, an integer beyond 2⁵³ that float64 cannot hold exactly",
-			y.name, ErrBadTable, y.inexact, y.inexactVal)
+	if err := y.checkTargetValues(); err != nil {
+		return nil, err
 	}
 	t := &Table{Name: name, N: n, F: f, X: x.x32, Y: y.vals}
-	for i, v := range t.Y {
+	return t, t.Validate()
+}
+
+// checkTargetShape checks that targets y have shape (N) or (N, 1).
+func (y *npyArray) checkTargetShape() error {
+	if !(len(y.shape) == 1 || len(y.shape) == 2 && y.shape[1] == 1) {
+		return fmt.Errorf("%s: %w: targets of shape %v; expected (N) or (N, 1)", y.name, ErrBadTable, y.shape)
+	}
+	return nil
+}
+
+// checkTargetValues checks that every target is finite and exact.
+func (y *npyArray) checkTargetValues() error {
+	if y.inexact >= 0 {
+		return fmt.Errorf("%s: %w: target of sample %d is %s, an integer beyond 2⁵³ that float64 cannot hold exactly",
+			y.name, ErrBadTable, y.inexact, y.inexactVal)
+	}
+	for i, v := range y.vals {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%s: %w: target of sample %d is %v", y.name, ErrBadTable, i, v)
+			return fmt.Errorf("%s: %w: target of sample %d is %v", y.name, ErrBadTable, i, v)
 		}
 	}
-	return t, t.Validate()
+	return nil
 }
