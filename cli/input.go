@@ -26,6 +26,7 @@ func dataFlags() []ucli.Flag {
 		&ucli.Float64Flag{Name: "test-split", Value: 0.2, Usage: "fraction of --data held out as the test set when it has no test part of its own (and no --test-data is given), split as scikit-learn's train_test_split(random_state=42)"},
 		&ucli.StringFlag{Name: "label", Value: data.DefaultCSVLabel, Usage: "the CSV column that holds the target"},
 		&ucli.StringFlag{Name: "task", Value: "auto", Usage: "auto, classification, binary or regression; auto: whole-number targets are classes (two values: binary), anything else a regression, and the run says what it chose"},
+		&ucli.BoolFlag{Name: "stream", Usage: "keep the features of --data and --test-data on disk and read them a batch at a time, for data larger than memory: a .npy is memory-mapped, a CSV converted once to a binary cache beside it (FILE.descent-cache)"},
 		&ucli.StringFlag{Name: "normalize", Usage: "feature normalisation, fitted on the training split and stored in the model: none, scale (÷255), standardize or minmax", DefaultText: "scale for uint8 images, none otherwise"},
 	}
 }
@@ -34,6 +35,7 @@ func dataFlags() []ucli.Flag {
 type dataOptions struct {
 	dataset, path, testPath, label, normalize string
 	datasetSet                                bool // --dataset was given
+	stream                                    bool // --stream
 	task                                      data.Task
 	testSplit, valSplit                       float64
 }
@@ -44,7 +46,7 @@ func readDataOptions(c *ucli.Context, valSplit float64) (dataOptions, error) {
 	// "" or 0 for it: its default.
 	o := dataOptions{dataset: cmp.Or(c.String("dataset"), "mnist"), path: c.String("data"), testPath: c.String("test-data"),
 		label: cmp.Or(c.String("label"), data.DefaultCSVLabel), normalize: c.String("normalize"),
-		testSplit: c.Float64("test-split"), valSplit: valSplit, datasetSet: c.IsSet("dataset")}
+		testSplit: c.Float64("test-split"), valSplit: valSplit, datasetSet: c.IsSet("dataset"), stream: c.Bool("stream")}
 	if !c.IsSet("test-split") && o.testSplit == 0 {
 		o.testSplit = 0.2
 	}
@@ -128,6 +130,19 @@ func loadDataSets(ctx context.Context, o dataOptions) (dataSets, error) {
 		}
 		return loadTables(ctx, o, folder.TrainTable, folder.TestTable, notes)
 	}
+	if o.stream {
+		full, err := streamRows(ctx, o.path, o.label)
+		if err != nil {
+			return dataSets{}, err
+		}
+		var test *rows
+		if o.testPath != "" {
+			if test, err = streamRows(ctx, o.testPath, o.label); err != nil {
+				return dataSets{}, fmt.Errorf("--test-data: %w", err)
+			}
+		}
+		return loadRows(ctx, o, full, test, []string{"features: read from disk a batch at a time (--stream)"})
+	}
 	full, test, err := readTables(o.path, o.label)
 	if err != nil {
 		return dataSets{}, err
@@ -135,24 +150,105 @@ func loadDataSets(ctx context.Context, o dataOptions) (dataSets, error) {
 	return loadTables(ctx, o, full, test, nil)
 }
 
-// loadTables makes the data sets of a user's tables: full, and its own
-// test part when it has one.
-func loadTables(ctx context.Context, o dataOptions, full, test *data.Table, notes []string) (dataSets, error) {
+// streamRows opens a user's file for streaming: a .npy of features (its
+// targets read whole from the y file), or a CSV through its binary cache.
+// The file stays open (mapped) until the process ends.
+func streamRows(ctx context.Context, path, label string) (*rows, error) {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("--data %s: not a regular file (%s)", path, inputfile.Describe(st.Mode()))
+	}
+	var xPath, yPath, targetName string
 	var err error
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".npy":
+		xPath = path
+		if yPath, err = targetsPath(path); err != nil {
+			return nil, err
+		}
+	case ".csv":
+		if xPath, yPath, err = data.CSVCache(ctx, path, data.CSVOptions{Label: label}); err != nil {
+			return nil, err
+		}
+		targetName = label
+	default:
+		return nil, usagef("--stream: %s: only a .npy or a CSV file can be streamed (got %q; a .npz is compressed: save its arrays with numpy.save)", path, ext)
+	}
+	x, err := data.OpenNPYMatrix(xPath)
+	if err != nil {
+		return nil, err
+	}
+	y, err := data.ReadNPYTargets(yPath)
+	if err != nil {
+		x.Close()
+		return nil, err
+	}
+	if len(y) != x.Rows() {
+		x.Close()
+		return nil, fmt.Errorf("%s has %d samples but its targets %s %d", xPath, x.Rows(), yPath, len(y))
+	}
+	return &rows{name: path, features: x.Cols(), targets: y, targetName: targetName,
+		source: func(enc data.Encoding) (data.Source, error) { return data.NewStreamSource(x, y, enc) }}, nil
+}
+
+// rows is a user's data set, in memory (a Table) or on disk (a .npy read
+// a batch at a time), before its targets are encoded.
+type rows struct {
+	name       string
+	features   int
+	targets    []float64
+	targetName string
+	// source serves the rows with the targets encoded by enc.
+	source func(enc data.Encoding) (data.Source, error)
+}
+
+// tableRows is the rows of an in-memory table.
+func tableRows(t *data.Table) *rows {
+	if t == nil {
+		return nil
+	}
+	return &rows{name: t.Name, features: t.F, targets: t.Y, targetName: t.TargetName,
+		source: func(enc data.Encoding) (data.Source, error) { return data.NewTableSource(t, enc) }}
+}
+
+// subsetOf returns the samples idx of a user's source.
+func subsetOf(src data.Source, idx []int) (data.Source, error) {
+	switch s := src.(type) {
+	case *data.TableSource:
+		return s.Subset(idx)
+	case *data.StreamSource:
+		return s.Subset(idx)
+	}
+	return nil, fmt.Errorf("internal error: cannot take a subset of a %T", src)
+}
+
+// loadTables makes the data sets of a user's data: full, and its own
+// test part when it has one (else --test-data, else --test-split of full).
+func loadTables(ctx context.Context, o dataOptions, full, test *data.Table, notes []string) (dataSets, error) {
+	var tst *rows
 	switch {
 	case o.testPath != "":
-		if test, _, err = readTables(o.testPath, o.label); err != nil {
+		t, _, err := readTables(o.testPath, o.label)
+		if err != nil {
 			return dataSets{}, fmt.Errorf("--test-data: %w", err)
 		}
+		tst = tableRows(t)
 	case test != nil:
 		notes = append(notes, fmt.Sprintf("test set: the test arrays of %s", o.path))
+		tst = tableRows(test)
 	}
-	if test != nil && test.F != full.F {
-		return dataSets{}, fmt.Errorf("the test set %s has %d features, the training data %s %d", test.Name, test.F, full.Name, full.F)
+	return loadRows(ctx, o, tableRows(full), tst, notes)
+}
+
+// loadRows encodes the targets of full and test (nil: split from full),
+// splits and normalises them: the part of loading common to tables and
+// streams.
+func loadRows(ctx context.Context, o dataOptions, full, test *rows, notes []string) (dataSets, error) {
+	if test != nil && test.features != full.features {
+		return dataSets{}, fmt.Errorf("the test set %s has %d features, the training data %s %d", test.name, test.features, full.name, full.features)
 	}
-	all := full.Y
+	all := full.targets
 	if test != nil {
-		all = append(append([]float64(nil), full.Y...), test.Y...)
+		all = append(append([]float64(nil), full.targets...), test.targets...)
 	}
 	enc, err := data.NewEncoding(o.task, all)
 	if err != nil {
@@ -161,13 +257,13 @@ func loadTables(ctx context.Context, o dataOptions, full, test *data.Table, note
 	if o.task == data.TaskAuto {
 		notes = append(notes, fmt.Sprintf("task: %s (from the targets: %s; --task sets it)", enc.Task, describeTargets(enc)))
 	}
-	src, err := data.NewTableSource(full, enc)
+	src, err := full.source(enc)
 	if err != nil {
 		return dataSets{}, err
 	}
-	var tst *data.TableSource
+	var tst data.Source
 	if test != nil {
-		if tst, err = data.NewTableSource(test, enc); err != nil {
+		if tst, err = test.source(enc); err != nil {
 			return dataSets{}, fmt.Errorf("the test set: %w", err)
 		}
 	} else {
@@ -176,29 +272,26 @@ func loadTables(ctx context.Context, o dataOptions, full, test *data.Table, note
 			return dataSets{}, usagef("--test-split: %v", err)
 		}
 		notes = append(notes, fmt.Sprintf("test set: %d of the %d samples (--test-split %g)", len(teIdx), src.Len(), o.testSplit))
-		if tst, err = src.Subset(teIdx); err != nil {
+		if tst, err = subsetOf(src, teIdx); err != nil {
 			return dataSets{}, err
 		}
-		if src, err = src.Subset(trIdx); err != nil {
+		if src, err = subsetOf(src, trIdx); err != nil {
 			return dataSets{}, err
 		}
 	}
-	s := dataSets{info: dataset{name: filepath.Base(o.path)}, task: enc.Task, classes: enc.ClassNames(), notes: notes, targetName: full.TargetName}
-	var trainSrc, valSrc data.Source = src, nil
+	s := dataSets{info: dataset{name: filepath.Base(o.path)}, task: enc.Task, classes: enc.ClassNames(), notes: notes, targetName: full.targetName}
+	trainSrc, valSrc := src, data.Source(nil)
 	if o.valSplit > 0 {
 		trIdx, valIdx, err := data.TrainTestSplit(src.Len(), o.valSplit, 42)
 		if err != nil {
 			return dataSets{}, usagef("--val-split: %v", err)
 		}
-		tr, err := src.Subset(trIdx)
-		if err != nil {
+		if trainSrc, err = subsetOf(src, trIdx); err != nil {
 			return dataSets{}, err
 		}
-		val, err := src.Subset(valIdx)
-		if err != nil {
+		if valSrc, err = subsetOf(src, valIdx); err != nil {
 			return dataSets{}, err
 		}
-		trainSrc, valSrc = tr, val
 	}
 	kind := o.normalize
 	if kind == "" {
