@@ -22,6 +22,7 @@ rows:
         MLPClassifier(hidden_layer_sizes=(64,), activation="relu",
                       solver="adam", learning_rate_init=1e-3, batch_size=32,
                       max_iter=200, random_state=s) for s in 0..4
+                      (0..N-1 with --seeds N)
         LogisticRegression(max_iter=1000)
         test accuracy; ROC AUC too for a binary task
     regression:
@@ -33,7 +34,10 @@ rows:
         test R², MSE and MAE, in the target's own units
 
 Every fit is timed with time.perf_counter around fit and predict (the
-scaler excluded), on this machine's BLAS threads as they are (recorded).
+scaler excluded), on this machine's BLAS threads as they are (recorded),
+and the load average before and after is recorded: on a shared machine
+other work slows the fits, so compare wall times only within one run or
+with a tool timed beside it.
 OUT.json also holds the split (both index lists, and the SHA-256 of the
 features and targets as read, so a Go test can check that descent reads
 the same values and picks the same rows), min/median/max over the seeds,
@@ -73,7 +77,7 @@ from sklearn.preprocessing import StandardScaler
 
 TEST_SIZE = 0.2
 SPLIT_SEED = 42
-SEEDS = range(5)
+SEEDS = 5  # MLP seeds 0..SEEDS-1; --seeds changes it, reference.json uses 5
 MLP_CLASSIFICATION_MAX_ITER = 200
 MLP_REGRESSION_MAX_ITER = 500
 TASKS = {
@@ -115,14 +119,15 @@ def sha256(array, dtype):
 
 
 def timed(model, x_train, y_train, x_test):
-    """Fits and predicts; returns the model, its test predictions, the
-    seconds both took and the distinct warnings raised."""
+    """Fits and predicts; returns the model, its test predictions, the wall
+    and CPU seconds (all threads) both took and the distinct warnings
+    raised."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         model.fit(x_train, y_train)
         pred = model.predict(x_test)
-        seconds = time.perf_counter() - start
+        seconds = {"wall_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu_start}
     msgs = sorted({"%s: %s" % (w.category.__name__, w.message) for w in caught})
     return model, pred, seconds, msgs
 
@@ -138,10 +143,11 @@ def summary(values):
 def summarize(runs, keys):
     out = {k: summary([r[k] for r in runs]) for k in keys}
     out["wall_s"] = summary([r["wall_s"] for r in runs])
+    out["cpu_s"] = summary([r["cpu_s"] for r in runs])
     return out
 
 
-def classify(task, x_train, y_train, x_test, y_test):
+def classify(task, seeds, x_train, y_train, x_test, y_test):
     def scores(model, pred, x):
         s = {"accuracy": float(accuracy_score(y_test, pred))}
         if task == "binary":
@@ -150,10 +156,10 @@ def classify(task, x_train, y_train, x_test, y_test):
 
     keys = ["accuracy"] + (["roc_auc"] if task == "binary" else [])
     runs = []
-    for seed in SEEDS:
+    for seed in range(seeds):
         model = MLPClassifier(**mlp_params(seed, MLP_CLASSIFICATION_MAX_ITER))
         model, pred, seconds, msgs = timed(model, x_train, y_train, x_test)
-        run = {"seed": seed, **scores(model, pred, x_test), "wall_s": seconds,
+        run = {"seed": seed, **scores(model, pred, x_test), **seconds,
                "n_iter": int(model.n_iter_), "final_loss": float(model.loss_), "warnings": msgs}
         runs.append(run)
     mlp = {
@@ -164,12 +170,12 @@ def classify(task, x_train, y_train, x_test, y_test):
     }
     model, pred, seconds, msgs = timed(LogisticRegression(max_iter=1000), x_train, y_train, x_test)
     linear = {"model": "LogisticRegression", "params": {"max_iter": 1000},
-              **scores(model, pred, x_test), "wall_s": seconds,
+              **scores(model, pred, x_test), **seconds,
               "n_iter": int(np.max(model.n_iter_)), "warnings": msgs}
     return {"mlp": mlp}, linear
 
 
-def regress(x_train, y_train, x_test, y_test):
+def regress(seeds, x_train, y_train, x_test, y_test):
     def scores(pred):
         return {
             "r2": float(r2_score(y_test, pred)),
@@ -181,13 +187,13 @@ def regress(x_train, y_train, x_test, y_test):
     variants = {}
     for name, scaled in (("mlp", False), ("mlp_scaled_target", True)):
         runs = []
-        for seed in SEEDS:
+        for seed in range(seeds):
             model = MLPRegressor(**mlp_params(seed, MLP_REGRESSION_MAX_ITER))
             if scaled:
                 model = TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
             model, pred, seconds, msgs = timed(model, x_train, y_train, x_test)
             inner = model.regressor_ if scaled else model
-            runs.append({"seed": seed, **scores(pred), "wall_s": seconds,
+            runs.append({"seed": seed, **scores(pred), **seconds,
                          "n_iter": int(inner.n_iter_), "final_loss": float(inner.loss_),
                          "warnings": msgs})
         variants[name] = {
@@ -201,11 +207,11 @@ def regress(x_train, y_train, x_test, y_test):
     linear = {}
     for name, model in (("LinearRegression", LinearRegression()), ("Ridge", Ridge(alpha=1.0))):
         model, pred, seconds, msgs = timed(model, x_train, y_train, x_test)
-        linear[name] = {**scores(pred), "wall_s": seconds, "warnings": msgs}
+        linear[name] = {**scores(pred), **seconds, "warnings": msgs}
     return variants, {"model": "LinearRegression", **linear["LinearRegression"], "ridge": linear["Ridge"]}
 
 
-def one(path):
+def one(path, seeds):
     name = os.path.splitext(os.path.basename(path))[0]
     task = TASKS[name]
     x32, y, label = read_fixture(path, task)
@@ -233,17 +239,17 @@ def one(path):
     }
     if task == "regression":
         out["target_train"] = {"mean": float(np.mean(y_train)), "std": float(np.std(y_train))}
-        models, out["linear"] = regress(x_train, y_train, x_test, y_test)
+        models, out["linear"] = regress(seeds, x_train, y_train, x_test, y_test)
     else:
         y_train, y_test = y_train.astype(int), y_test.astype(int)
         out["classes"] = int(len(np.unique(y)))
-        models, out["linear"] = classify(task, x_train, y_train, x_test, y_test)
+        models, out["linear"] = classify(task, seeds, x_train, y_train, x_test, y_test)
     out.update(models)
     metric = "r2" if task == "regression" else "accuracy"
     out["floor"] = {
         "metric": metric,
         "value": out["mlp"][metric]["min"],
-        "from": "mlp: the worst of the %d MLP seeds (raw target for regression)" % len(SEEDS),
+        "from": "mlp: the worst of the %d MLP seeds (raw target for regression)" % seeds,
     }
     return name, out
 
@@ -273,31 +279,39 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("fixturedir", help="folder of the CSV files from sklearn_datasets.py")
     ap.add_argument("out", help="JSON file to write")
+    ap.add_argument("--seeds", type=int, default=SEEDS,
+                    help="MLP seeds 0..N-1 per data set (default %(default)d; more only to study the seed spread)")
     args = ap.parse_args()
+    if args.seeds < 1:
+        raise SystemExit("--seeds must be at least 1")
     paths = sorted(p for p in glob.glob(os.path.join(args.fixturedir, "*.csv"))
                    if os.path.splitext(os.path.basename(p))[0] in TASKS)
     if len(paths) != len(TASKS):
         raise SystemExit("%s: want %s.csv" % (args.fixturedir, ".csv, ".join(sorted(TASKS))))
     results = {}
+    load_before = os.getloadavg()
     for path in paths:
-        name, results[name] = one(path)
+        name, results[name] = one(path, args.seeds)
         print("%s: done" % name, flush=True)
     doc = {
         "generated_by": "scripts/golden/sklearn_reference.py",
-        "command": "/usr/bin/python3 scripts/golden/sklearn_reference.py %s %s" % (args.fixturedir, args.out),
+        "command": "/usr/bin/python3 scripts/golden/sklearn_reference.py %s%s %s" % (
+            "" if args.seeds == SEEDS else "--seeds %d " % args.seeds, args.fixturedir, args.out),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {
             "cpu": cpu_model(),
             "logical_cpus": os.cpu_count(),
             "blas_threads": blas_threads(),
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "load_average_1_5_15_min": {"before": list(load_before), "after": list(os.getloadavg())},
         },
         "versions": {
             "python": platform.python_version(),
             "sklearn": sklearn.__version__,
             "numpy": np.__version__,
         },
-        "timing": "time.perf_counter around fit and predict of one model; StandardScaler and CSV reading excluded",
+        "timing": ("wall_s: time.perf_counter, cpu_s: time.process_time (all threads), around fit and predict"
+                   " of one model; StandardScaler and CSV reading excluded"),
         "datasets": results,
     }
     with open(args.out, "w") as f:
