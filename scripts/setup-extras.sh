@@ -5,23 +5,27 @@
 #                   (TestReportInChromium; required when CI is set)
 #   fashion-mnist   Debian's dataset-fashion-mnist, for --dataset fashion-mnist
 #                   (files in /usr/share/datasets/fashion-mnist)
+#   sklearn         Debian's python3-sklearn (scikit-learn 1.2), for the
+#                   generators of scripts/golden/ (sklearn_*.py: the split,
+#                   report and own-data fixtures and their reference scores)
 #   torch           Debian's python3-torch (PyTorch 1.13), the peer of
 #                   descent bench predict (scripts/peers/torch_predict.py)
-# Usage: scripts/setup-extras.sh [chromium] [fashion-mnist] [torch]   (no argument: all)
+# Usage: scripts/setup-extras.sh [chromium] [fashion-mnist] [sklearn] [torch]   (no argument: all)
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 
 say() { echo "setup-extras: $*" >&2; }
 
 want=("$@")
-((${#want[@]})) || want=(chromium fashion-mnist torch)
+((${#want[@]})) || want=(chromium fashion-mnist sklearn torch)
 pkgs=()
 for w in "${want[@]}"; do
   case "$w" in
     chromium) pkgs+=(chromium fonts-liberation) ;;
     fashion-mnist) pkgs+=(dataset-fashion-mnist) ;;
+    sklearn) pkgs+=(python3-sklearn) ;;
     torch) pkgs+=(python3-torch) ;;
-    *) say "unknown extra '$w' (want chromium, fashion-mnist or torch)"; exit 2 ;;
+    *) say "unknown extra '$w' (want chromium, fashion-mnist, sklearn or torch)"; exit 2 ;;
   esac
 done
 
