@@ -29,6 +29,11 @@ type CSVOptions struct {
 	Label string
 	// MaxBytes bounds the bytes read; 0 or less means DefaultCSVMaxBytes.
 	MaxBytes int64
+	// LabelOptional accepts a header without the Label column: then every
+	// column is a feature and the Table has no targets (Y nil, TargetName
+	// ""), as for the inputs of descent predict. When the column is there
+	// it is still the target.
+	LabelOptional bool
 }
 
 // MaxCSVColumns bounds the fields of one CSV record: 2²⁰. encoding/csv
@@ -83,7 +88,7 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // than meant).
 //
 // Also refused: a header without the label column (the message lists the
-// columns); an empty or duplicate column name; a column name holding a
+// columns), unless opts.LabelOptional; an empty or duplicate column name; a column name holding a
 // control character (a line break or tab inside it: encoding/csv cannot
 // write every such name back as it read it); a file with no feature column,
 // no header or no rows; a row with more or fewer fields than the header; a
@@ -144,16 +149,17 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
 			labelCol = i
 		}
 	}
-	if labelCol < 0 {
+	if labelCol < 0 && !opts.LabelOptional {
 		return nil, d.errorf("no column %q for the target (--label); the columns are %s", label, listNames(names))
 	}
-	if len(names) < 2 {
+	if labelCol >= 0 && len(names) < 2 {
 		return nil, d.errorf("the only column is the target %q: no feature columns", label)
 	}
-	t := &Table{Name: name, F: len(names) - 1, TargetName: label}
-	t.FeatureNames = make([]string, 0, t.F)
-	t.FeatureNames = append(t.FeatureNames, names[:labelCol]...)
-	t.FeatureNames = append(t.FeatureNames, names[labelCol+1:]...)
+	t := &Table{Name: name, F: len(names), FeatureNames: names}
+	if labelCol >= 0 {
+		t.F, t.TargetName = len(names)-1, label
+		t.FeatureNames = append(names[:labelCol:labelCol], names[labelCol+1:]...)
+	}
 	maxRows := csvMaxValues / t.F
 
 	for {
