@@ -17,9 +17,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/descent-ml/descent/backend/registry"
 	"github.com/descent-ml/descent/cli"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/predict"
 )
 
 // Issue 9: descent predict writes, for every input row and in input order,
@@ -491,4 +493,54 @@ func TestPredictHelp(t *testing.T) {
 	for _, flag := range []string{"--model", "--data", "--out", "--label", "--batch-size", "--backend", "--threads"} {
 		assert.True(t, strings.Contains(out, flag), flag)
 	}
+}
+
+// "Predictions written by descent predict equal descent evaluate's on the
+// same rows" (issue 9): evaluate runs a data set's images, scaled by 1/255
+// in package data, through predict.Predictor.PredictSource (train.Evaluate)
+// at its --batch-size 128; predict reads the raw 0–255 pixels and applies
+// the model's ScaleBy(255). The probabilities must be the same bits.
+func TestPredictEqualsEvaluate(t *testing.T) {
+	const n, features, classes = 300, 20, 3
+	rng := rand.New(rand.NewPCG(5, 6))
+	ds := &data.Dataset{Name: "tiny", N: n, NumFeatures: features, NumClasses: classes,
+		Images: make([]uint8, n*features), Labels: make([]uint8, n)}
+	raw := make([]float32, n*features)
+	for i := range ds.Images {
+		ds.Images[i] = uint8(rng.IntN(256))
+		raw[i] = float32(ds.Images[i])
+	}
+	for i := range ds.Labels {
+		ds.Labels[i] = uint8(rng.IntN(classes))
+	}
+	m, err := model.NewSequential(features, model.Dense(8, model.Sigmoid), model.Dense(classes, model.Softmax))
+	require.NoError(t, err)
+	m.Init(rand.New(rand.NewPCG(1, 1)))
+	m.Preprocessing = model.ScaleBy(255)
+	dir := t.TempDir()
+	mpath := filepath.Join(dir, "m.descent")
+	require.NoError(t, m.Save(mpath))
+	in := filepath.Join(dir, "x.npy")
+	require.NoError(t, os.WriteFile(in, npyBytes(t, raw, n, features), 0o644))
+	out := filepath.Join(dir, "p.npy")
+	status, _, errs := run(t, "predict", "--model", mpath, "--data", in, "--out", out, "--backend", "gonum")
+	require.Equal(t, cli.ExitOK, status, errs)
+	got, err := data.ReadNPYFeatures(out)
+	require.NoError(t, err)
+	require.Equal(t, 1+classes, got.F)
+
+	eng, _, err := registry.Open("gonum")
+	require.NoError(t, err)
+	p, err := predict.New(m, eng, predict.Options{MaxBatch: 128, Workers: 1})
+	require.NoError(t, err)
+	defer p.Close()
+	require.NoError(t, p.PredictSource(context.Background(), ds, func(b predict.Batch) error {
+		for r := range b.Rows {
+			row := got.X[(b.Start+r)*got.F : (b.Start+r+1)*got.F]
+			want := b.Outputs[r*classes : (r+1)*classes]
+			assert.Equal(t, want, row[1:], "row %d", b.Start+r)
+			assert.Equal(t, float32(predict.Argmax(want)), row[0], "row %d", b.Start+r)
+		}
+		return nil
+	}))
 }
