@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -414,6 +415,10 @@ func TestPredictRefusals(t *testing.T) {
 	badCSV := filepath.Join(dir, "bad.csv")
 	require.NoError(t, os.WriteFile(badCSV, []byte("f0,f1,f2,f3,f4\n1,2,x,4,5\n"), 0o644))
 	out := filepath.Join(dir, "out.csv")
+	hardLink := filepath.Join(dir, "link.csv")
+	require.NoError(t, os.Link(csvIn, hardLink))
+	fifo := filepath.Join(dir, "fifo.csv")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	before := listTree(t, dir)
 
 	for _, tc := range []struct {
@@ -430,6 +435,8 @@ func TestPredictRefusals(t *testing.T) {
 		{"unknown --data extension", []string{"--data", filepath.Join(dir, "in.json")}, cli.ExitUsage, []string{"--data", ".csv, .npy or .npz"}},
 		{"--out is --data", []string{"--out", csvIn}, cli.ExitUsage, []string{"same file as --data"}},
 		{"--out is --data by another path", []string{"--out", filepath.Join(dir, ".", "sub", "..", "in.csv")}, cli.ExitUsage, []string{"same file as --data"}},
+		{"--out is a hard link to --data", []string{"--out", hardLink}, cli.ExitUsage, []string{"same file as --data"}},
+		{"--out is a FIFO", []string{"--out", fifo}, cli.ExitUsage, []string{"--out: " + fifo, "FIFO"}},
 		{"--out is --model", []string{"--model", filepath.Join(dir, "m.csv"), "--out", filepath.Join(dir, "m.csv")}, cli.ExitUsage, []string{"same file as --model"}},
 		{"--out in a missing folder", []string{"--out", filepath.Join(dir, "missing", "o.csv")}, cli.ExitUsage, []string{"--out: folder"}},
 		{"--batch-size 0", []string{"--batch-size", "0"}, cli.ExitUsage, []string{"--batch-size"}},
