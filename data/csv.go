@@ -88,9 +88,9 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // than meant).
 //
 // Also refused: a header without the label column (the message lists the
-// columns), unless opts.LabelOptional; an empty or duplicate column name; a column name holding a
-// control character (a line break or tab inside it: encoding/csv cannot
-// write every such name back as it read it); a file with no feature column,
+// columns), unless opts.LabelOptional; an empty or duplicate column name; a
+// column name holding a control character (a line break or tab inside it:
+// encoding/csv cannot write every such name back as it read it); a file with no feature column,
 // no header or no rows; a row with more or fewer fields than the header; a
 // record of more than MaxCSVColumns fields; more than MaxTableValues
 // feature values. Every such error wraps ErrBadTable and names the input
