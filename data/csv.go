@@ -90,10 +90,10 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // Also refused: a header without the label column (the message lists the
 // columns), unless opts.LabelOptional; an empty or duplicate column name; a
 // column name holding a control character (a line break or tab inside it:
-// encoding/csv cannot write every such name back as it read it); a file with no feature column,
-// no header or no rows; a row with more or fewer fields than the header; a
-// record of more than MaxCSVColumns fields; more than MaxTableValues
-// feature values. Every such error wraps ErrBadTable and names the input
+// encoding/csv cannot write every such name back as it read it); a file
+// with no feature column, no header or no rows; a row with more or fewer
+// fields than the header; a record of more than MaxCSVColumns fields; more
+// than MaxTableValues feature values. Every such error wraps ErrBadTable and names the input
 // and, where it applies, the 1-based line (as the file numbers its lines,
 // header and blank lines included) and the column's name, as in
 //
