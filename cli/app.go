@@ -1,6 +1,6 @@
 // Package cli is the descent command-line application (urfave/cli v2):
-// descent train, sweep, compare, report, evaluate, serve, loss, bench, bench
-// predict and bench serve.
+// descent train, sweep, compare, report, evaluate, predict, serve, loss,
+// bench, bench predict and bench serve.
 //
 // Errors. A wrong flag or value is a usage error: one line on stderr and exit
 // status 2. A failure while running (unreadable data, cancelled run) is
@@ -69,6 +69,7 @@ func NewApp(env Env) *ucli.App {
 			compareCommand(env),
 			reportCommand(env),
 			evaluateCommand(env),
+			predictCommand(env),
 			serveCommand(env),
 		},
 		OnUsageError: func(c *ucli.Context, err error, isSubcommand bool) error {

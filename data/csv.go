@@ -29,6 +29,11 @@ type CSVOptions struct {
 	Label string
 	// MaxBytes bounds the bytes read; 0 or less means DefaultCSVMaxBytes.
 	MaxBytes int64
+	// LabelOptional accepts a header without the Label column: then every
+	// column is a feature and the Table has no targets (Y nil, TargetName
+	// ""), as for the inputs of descent predict. When the column is there
+	// it is still the target.
+	LabelOptional bool
 }
 
 // MaxCSVColumns bounds the fields of one CSV record: 2²⁰. encoding/csv
@@ -83,12 +88,12 @@ func ReadCSV(path string, opts CSVOptions) (*Table, error) {
 // than meant).
 //
 // Also refused: a header without the label column (the message lists the
-// columns); an empty or duplicate column name; a column name holding a
-// control character (a line break or tab inside it: encoding/csv cannot
-// write every such name back as it read it); a file with no feature column,
-// no header or no rows; a row with more or fewer fields than the header; a
-// record of more than MaxCSVColumns fields; more than MaxTableValues
-// feature values. Every such error wraps ErrBadTable and names the input
+// columns), unless opts.LabelOptional; an empty or duplicate column name; a
+// column name holding a control character (a line break or tab inside it:
+// encoding/csv cannot write every such name back as it read it); a file
+// with no feature column, no header or no rows; a row with more or fewer
+// fields than the header; a record of more than MaxCSVColumns fields; more
+// than MaxTableValues feature values. Every such error wraps ErrBadTable and names the input
 // and, where it applies, the 1-based line (as the file numbers its lines,
 // header and blank lines included) and the column's name, as in
 //
@@ -110,7 +115,9 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Table, error) {
 			break
 		}
 		t.X = append(t.X, rows.x...)
-		t.Y = append(t.Y, rows.y)
+		if rows.labelCol >= 0 {
+			t.Y = append(t.Y, rows.y)
+		}
 		t.N++
 	}
 	if t.N == 0 {
@@ -187,16 +194,21 @@ func newCSVRows(r io.Reader, name string, opts CSVOptions) (*csvRows, error) {
 			labelCol = i
 		}
 	}
-	if labelCol < 0 {
+	if labelCol < 0 && !opts.LabelOptional {
 		return nil, d.errorf("no column %q for the target (--label); the columns are %s", label, listNames(names))
 	}
-	if len(names) < 2 {
+	if labelCol >= 0 && len(names) < 2 {
 		return nil, d.errorf("the only column is the target %q: no feature columns", label)
 	}
 	c.names, c.labelCol = names, labelCol
-	c.features = make([]string, 0, len(names)-1)
-	c.features = append(c.features, names[:labelCol]...)
-	c.features = append(c.features, names[labelCol+1:]...)
+	c.features = make([]string, 0, len(names))
+	if labelCol >= 0 {
+		c.features = append(c.features, names[:labelCol]...)
+		c.features = append(c.features, names[labelCol+1:]...)
+	} else {
+		c.features = append(c.features, names...) // LabelOptional: every column a feature
+		c.label = ""
+	}
 	c.maxRows = csvMaxValues / len(c.features)
 	c.x = make([]float32, len(c.features))
 	return c, nil

@@ -86,6 +86,46 @@ func TestReadCSV(t *testing.T) {
 	}
 }
 
+// With LabelOptional a file without the label column is all features and
+// no targets; one with it reads as without the option.
+func TestReadCSVLabelOptional(t *testing.T) {
+	opts := CSVOptions{LabelOptional: true}
+	for _, tc := range []struct {
+		name, content string
+		opts          CSVOptions
+		want          *Table
+	}{
+		{"no label column", "a,b\n1,2\n3,4\n", opts,
+			&Table{X: []float32{1, 2, 3, 4}, N: 2, F: 2, FeatureNames: []string{"a", "b"}}},
+		{"one column", "a\n1\n", opts,
+			&Table{X: []float32{1}, N: 1, F: 1, FeatureNames: []string{"a"}}},
+		{"label column present", "a,label,b\n1,7,2\n", opts,
+			&Table{X: []float32{1, 2}, Y: []float64{7}, N: 1, F: 2, FeatureNames: []string{"a", "b"}, TargetName: "label"}},
+		{"custom label absent", "a,label\n1,2\n", CSVOptions{Label: "y", LabelOptional: true},
+			&Table{X: []float32{1, 2}, N: 1, F: 2, FeatureNames: []string{"a", "label"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := DecodeCSV(strings.NewReader(tc.content), "s", tc.opts)
+			require.NoError(t, err)
+			want := *tc.want
+			want.Name = "s"
+			assert.Equal(t, &want, got)
+		})
+	}
+	// Still refused: the label column alone, and everything else.
+	for content, msg := range map[string]string{
+		"label\n1\n": "no feature columns",
+		"a,b\n1,x\n": `line 2, column "b": "x" is not a number`,
+		"a,b\n1\n":   "missing",
+		"a,b\n":      "no rows",
+		"":           "no header row",
+	} {
+		_, err := DecodeCSV(strings.NewReader(content), "s", opts)
+		require.ErrorIs(t, err, ErrBadTable, content)
+		assert.Contains(t, err.Error(), msg, content)
+	}
+}
+
 // csvBadCase is a CSV that DecodeCSV refuses, and what the message says.
 type csvBadCase struct {
 	name    string

@@ -44,6 +44,10 @@
 // the file's size, and is fuzzed. (Training on a Table is the next step of
 // issue 9: it is not a Source yet.)
 //
+// For prediction, features alone: CSVOptions.LabelOptional reads a CSV with
+// or without the label column, ReadNPYFeatures a .npy of features and
+// ReadNPZFeatures a .npz's x_test (else x); their Tables have no targets.
+//
 // # MNIST
 //
 // LoadMNIST loads the four canonical MNIST files (train-images-idx3-ubyte,

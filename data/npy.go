@@ -131,39 +131,16 @@ func ReadNPZ(path string) (train, test *Table, err error) {
 	}
 	var total uint64
 	for _, k := range keys {
-		zf := entries[k]
-		name := path + ":" + zf.Name
-		if zf.UncompressedSize64 > MaxNPYBytes {
-			return nil, nil, fmt.Errorf("%s: %w: declared uncompressed size %d bytes, the limit is %d", name, ErrBadTable, zf.UncompressedSize64, int64(MaxNPYBytes))
+		if err := checkNPZEntry(path, entries[k]); err != nil {
+			return nil, nil, err
 		}
-		if zf.CompressedSize64 > MaxNPYBytes {
-			return nil, nil, fmt.Errorf("%s: %w: compressed size %d bytes, the limit is %d", name, ErrBadTable, zf.CompressedSize64, int64(MaxNPYBytes))
-		}
-		if zf.UncompressedSize64 > 1<<10 && zf.UncompressedSize64/maxDeflateRatio > zf.CompressedSize64 {
-			return nil, nil, fmt.Errorf("%s: %w: %d compressed bytes declared to expand to %d, more than DEFLATE can (a zip bomb)",
-				name, ErrBadTable, zf.CompressedSize64, zf.UncompressedSize64)
-		}
-		total += zf.UncompressedSize64
+		total += entries[k].UncompressedSize64
 	}
 	if total > 2*MaxNPYBytes+2*MaxNPYHeaderBytes {
 		return nil, nil, fmt.Errorf("%s: %w: arrays declared to expand to %d bytes in all", path, ErrBadTable, total)
 	}
 	read := func(key string, features bool) (*npyArray, error) {
-		zf := entries[key]
-		name := path + ":" + zf.Name
-		rc, err := zf.Open()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", name, ErrBadTable, err)
-		}
-		defer rc.Close()
-		a, err := decodeNPY(name, rc, int64(zf.UncompressedSize64), features)
-		if err != nil {
-			if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
-				return nil, fmt.Errorf("%w: %v", ErrBadTable, err)
-			}
-			return nil, err
-		}
-		return a, nil
+		return readNPZEntry(path, entries[key], features)
 	}
 	var tables []*Table
 	for i, xy := range layout {
@@ -190,6 +167,42 @@ func ReadNPZ(path string) (train, test *Table, err error) {
 		test = tables[1]
 	}
 	return train, test, nil
+}
+
+// checkNPZEntry refuses an entry of the .npz at path whose declared sizes
+// exceed MaxNPYBytes or the expansion DEFLATE can achieve (a zip bomb),
+// before it is decompressed.
+func checkNPZEntry(path string, zf *zip.File) error {
+	name := path + ":" + zf.Name
+	if zf.UncompressedSize64 > MaxNPYBytes {
+		return fmt.Errorf("%s: %w: declared uncompressed size %d bytes, the limit is %d", name, ErrBadTable, zf.UncompressedSize64, int64(MaxNPYBytes))
+	}
+	if zf.CompressedSize64 > MaxNPYBytes {
+		return fmt.Errorf("%s: %w: compressed size %d bytes, the limit is %d", name, ErrBadTable, zf.CompressedSize64, int64(MaxNPYBytes))
+	}
+	if zf.UncompressedSize64 > 1<<10 && zf.UncompressedSize64/maxDeflateRatio > zf.CompressedSize64 {
+		return fmt.Errorf("%s: %w: %d compressed bytes declared to expand to %d, more than DEFLATE can (a zip bomb)",
+			name, ErrBadTable, zf.CompressedSize64, zf.UncompressedSize64)
+	}
+	return nil
+}
+
+// readNPZEntry decodes one checked entry of the .npz at path.
+func readNPZEntry(path string, zf *zip.File, features bool) (*npyArray, error) {
+	name := path + ":" + zf.Name
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", name, ErrBadTable, err)
+	}
+	defer rc.Close()
+	a, err := decodeNPY(name, rc, int64(zf.UncompressedSize64), features)
+	if err != nil {
+		if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
+			return nil, fmt.Errorf("%w: %v", ErrBadTable, err)
+		}
+		return nil, err
+	}
+	return a, nil
 }
 
 func quoteList(keys []string) string {
@@ -564,17 +577,26 @@ func fortranToC(shape []int) func(int) int {
 	}
 }
 
-func makeTable(name string, x, y *npyArray) (*Table, error) {
+// featureShape returns the samples and features per sample of a features
+// array: (N, F), or (N, d1, d2, …) flattened to F = d1·d2·…
+func featureShape(x *npyArray) (n, f int, err error) {
 	if len(x.shape) < 2 {
-		return nil, fmt.Errorf("%s: %w: features of shape %v; expected (N, F) or (N, d1, d2, …)", x.name, ErrBadTable, x.shape)
+		return 0, 0, fmt.Errorf("%s: %w: features of shape %v; expected (N, F) or (N, d1, d2, …)", x.name, ErrBadTable, x.shape)
 	}
-	n := x.shape[0]
-	f := 1
+	n, f = x.shape[0], 1
 	for _, d := range x.shape[1:] {
 		f *= d
 	}
 	if n < 1 || f < 1 {
-		return nil, fmt.Errorf("%s: %w: features of shape %v: no data", x.name, ErrBadTable, x.shape)
+		return 0, 0, fmt.Errorf("%s: %w: features of shape %v: no data", x.name, ErrBadTable, x.shape)
+	}
+	return n, f, nil
+}
+
+func makeTable(name string, x, y *npyArray) (*Table, error) {
+	n, f, err := featureShape(x)
+	if err != nil {
+		return nil, err
 	}
 	if err := y.checkTargetShape(); err != nil {
 		return nil, err

@@ -25,7 +25,9 @@ type Table struct {
 	Name string
 	// X holds N×F feature values, row-major.
 	X []float32
-	// Y holds the N targets.
+	// Y holds the N targets, or is nil for features read without targets
+	// (CSVOptions.LabelOptional, ReadNPYFeatures, ReadNPZFeatures): such a
+	// table is for prediction, and Validate refuses it.
 	Y []float64
 	// N is the number of samples, F the number of features.
 	N, F int

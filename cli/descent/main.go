@@ -6,6 +6,7 @@
 //	descent compare                    # SGD, momentum, RMSprop, Adam side by side
 //	descent report DIR                 # rebuild a run folder's report.html
 //	descent evaluate --model FILE      # classification report of a saved model
+//	descent predict --model FILE --data x.csv --out p.csv  # a prediction per input row
 //	descent serve --model FILE         # TensorFlow Serving's REST predict API on 127.0.0.1:8501
 //	descent loss --y-true '[[0,1]]' --y-pred '[[0.2,0.8]]'
 //	descent bench                      # epoch time per backend
