@@ -35,6 +35,18 @@
 // the file's size, and is fuzzed. (Training on a Table is the next step of
 // issue 9: it is not a Source yet.)
 //
+// # Data larger than memory
+//
+// OpenNPYMatrix opens a .npy feature file for reading batches of rows on
+// demand (ReadRows converts them to float32 by ReadNPY's rules, checks
+// ctx, and allocates nothing); the file is memory-mapped, its pages handed
+// back to the page cache as reading goes on, so the resident set stays
+// near 64 MiB however large the file. ReadNPYTargets reads the matching
+// target file, the only part held in memory. CSVCache converts a CSV once,
+// streaming, into such a pair of .npy files in a folder beside it (or in
+// the user cache folder), reused while the CSV is unchanged. NPYWriter
+// writes .npy files row by row, as numpy would.
+//
 // # MNIST
 //
 // LoadMNIST loads the four canonical MNIST files (train-images-idx3-ubyte,
