@@ -176,3 +176,15 @@ func TestNPYWriterAllocatesNothingPerWrite(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// After a failed write, Close reports that failure and writes nothing more.
+func TestNPYWriterCloseAfterFailure(t *testing.T) {
+	var b bytes.Buffer
+	w, err := NewNPYWriter(&b, "<f4", 2)
+	require.NoError(t, err)
+	require.Error(t, w.WriteFloat32([]float32{1, 2, 3}))
+	n := b.Len()
+	assert.ErrorContains(t, w.Close(), "exceed the 2")
+	assert.ErrorContains(t, w.Close(), "exceed the 2")
+	assert.Equal(t, n, b.Len())
+}
