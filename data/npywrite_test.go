@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func TestNPYWriterErrors(t *testing.T) {
 	assert.ErrorContains(t, err, `dtype "<i4" is not supported`)
 	_, err = NewNPYWriter(&bytes.Buffer{}, "<f4", 3, -1)
 	assert.ErrorContains(t, err, "negative dimension")
-	_, err = NewNPYWriter(&bytes.Buffer{}, "<f8", 1<<40, 1<<30)
+	_, err = NewNPYWriter(&bytes.Buffer{}, "<f8", math.MaxInt, math.MaxInt, 2)
 	assert.ErrorContains(t, err, "too many values")
 
 	w, err := NewNPYWriter(&bytes.Buffer{}, "<f4", 2, 2)
