@@ -301,6 +301,18 @@ func (m *NPYMatrix) readCopied(idx []int, dst []float32) error {
 
 // convertRow converts the bytes b of sample r to float32 into out.
 func (m *NPYMatrix) convertRow(r int, b []byte, out []float32) error {
+	switch {
+	case m.dt.kind == 'u' && m.dt.size == 1: // images: always finite
+		for j, v := range b[:len(out)] {
+			out[j] = float32(v)
+		}
+		return nil
+	case m.dt.kind == 'i' && m.dt.size == 1:
+		for j, v := range b[:len(out)] {
+			out[j] = float32(int8(v))
+		}
+		return nil
+	}
 	s := m.dt.size
 	for j := range out {
 		v, v32, direct, _, ok := m.dt.decode(b[j*s : (j+1)*s])
