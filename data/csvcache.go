@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 
 	"github.com/descent-ml/descent/internal/inputfile"
@@ -50,16 +51,20 @@ var (
 // csvCacheInfo is meta.json: what the cache was converted from, and what it
 // holds.
 type csvCacheInfo struct {
-	Version      int      `json:"version"`
-	CSV          string   `json:"csv"`
-	Size         int64    `json:"size"`
-	ModTimeNanos int64    `json:"mod_time_ns"`
-	Label        string   `json:"label"`
-	Rows         int      `json:"rows"`
-	TargetName   string   `json:"target_name"`
-	FeatureNames []string `json:"feature_names"`
-	XBytes       int64    `json:"x_bytes"`
-	YBytes       int64    `json:"y_bytes"`
+	Version      int    `json:"version"`
+	CSV          string `json:"csv"`
+	Size         int64  `json:"size"`
+	ModTimeNanos int64  `json:"mod_time_ns"`
+	Label        string `json:"label"`
+	// Options are the CSVOptions that shape the conversion (Label
+	// resolved, MaxBytes cleared), so that an option added later is part
+	// of the key without a change here.
+	Options      json.RawMessage `json:"options"`
+	Rows         int             `json:"rows"`
+	TargetName   string          `json:"target_name"`
+	FeatureNames []string        `json:"feature_names"`
+	XBytes       int64           `json:"x_bytes"`
+	YBytes       int64           `json:"y_bytes"`
 }
 
 // CSVCache returns the paths of x.npy (float32, shape (N, F)) and y.npy
@@ -69,8 +74,11 @@ type csvCacheInfo struct {
 //
 // The files are built on first use in a folder beside the CSV, path +
 // ".descent-cache", and reused while the CSV's size, modification time and
-// the label option are those recorded in the folder's meta.json (with a
-// format version, and the feature names); otherwise the folder is rebuilt.
+// the options (the label, and any other but MaxBytes) are those recorded
+// in the folder's meta.json (with a format version, and the feature
+// names); otherwise the folder is rebuilt. opts.MaxBytes bounds the CSV
+// as for ReadCSV (its default, 1 GiB, is low for data meant to stream: set
+// it), and MaxTableValues bounds N·F.
 // The conversion streams, holding one record in memory; it checks ctx every
 // few thousand rows. It writes into a temporary folder renamed into place
 // when complete, so an interrupted, cancelled or failed conversion leaves
@@ -95,7 +103,13 @@ func CSVCache(ctx context.Context, path string, opts CSVOptions) (xPath, yPath s
 	if label == "" {
 		label = DefaultCSVLabel
 	}
-	want := csvCacheInfo{Version: csvCacheVersion, CSV: abs, Size: st.Size(), ModTimeNanos: st.ModTime().UnixNano(), Label: label}
+	keyOpts := opts
+	keyOpts.Label, keyOpts.MaxBytes = label, 0
+	optsJSON, err := json.Marshal(keyOpts)
+	if err != nil {
+		return "", "", fmt.Errorf("caching %s: %w", path, err)
+	}
+	want := csvCacheInfo{Version: csvCacheVersion, CSV: abs, Size: st.Size(), ModTimeNanos: st.ModTime().UnixNano(), Label: label, Options: optsJSON}
 
 	beside := abs + csvCacheSuffix
 	var fallback string
@@ -161,7 +175,7 @@ func validCSVCache(dir string, want csvCacheInfo) bool {
 		return false
 	}
 	if got.Version != want.Version || got.CSV != want.CSV || got.Size != want.Size ||
-		got.ModTimeNanos != want.ModTimeNanos || got.Label != want.Label {
+		got.ModTimeNanos != want.ModTimeNanos || got.Label != want.Label || !jsonEqual(got.Options, want.Options) {
 		return false
 	}
 	for name, size := range map[string]int64{csvCacheX: got.XBytes, csvCacheY: got.YBytes} {
@@ -171,6 +185,15 @@ func validCSVCache(dir string, want csvCacheInfo) bool {
 		}
 	}
 	return true
+}
+
+// jsonEqual reports whether two JSON texts hold the same value.
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 // replaceCSVCache renames the complete folder tmp to dir, removing a stale

@@ -41,12 +41,26 @@
 // order, C or Fortran order; an .npz in the layout x_train, y_train[,
 // x_test, y_test] of Keras's mnist.npz, or x, y). Every reader opens only
 // regular files, without blocking, caps what it reads and allocates against
-// the file's size, and is fuzzed. (Training on a Table is the next step of
-// issue 9: it is not a Source yet.)
+// the file's size, and is fuzzed. TableSource serves a Table as a Source,
+// its targets encoded (Encoding: classes, binary or a regression; InferTask
+// chooses for --task auto); FitScaling and Scaled normalise its features
+// with statistics of the training split.
 //
 // For prediction, features alone: CSVOptions.LabelOptional reads a CSV with
 // or without the label column, ReadNPYFeatures a .npy of features and
 // ReadNPZFeatures a .npz's x_test (else x); their Tables have no targets.
+//
+// # Data larger than memory
+//
+// OpenNPYMatrix opens a .npy feature file for reading batches of rows on
+// demand (ReadRows converts them to float32 by ReadNPY's rules, checks
+// ctx, and allocates nothing); the file is memory-mapped, its pages handed
+// back to the page cache as reading goes on, so the resident set stays
+// near 64 MiB however large the file. ReadNPYTargets reads the matching
+// target file, the only part held in memory. CSVCache converts a CSV once,
+// streaming, into such a pair of .npy files in a folder beside it (or in
+// the user cache folder), reused while the CSV is unchanged. NPYWriter
+// writes .npy files row by row, as numpy would.
 //
 // # MNIST
 //

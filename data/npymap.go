@@ -50,6 +50,7 @@ type NPYMatrix struct {
 	mu     sync.RWMutex // write-locked by Close
 	back   npyBacking   // nil once closed
 	f32    []float32    // the data as float32, for the fast path; nil if not fast
+	direct bool         // without a mapping, little-endian float32 read straight into dst
 	data   []byte       // the mapped data, or nil when read with ReadAt
 	budget budgetCounter
 
@@ -102,13 +103,13 @@ func openNPYMatrix(path string, back func(*os.File, int64) (npyBacking, error)) 
 	}
 	if whole := m.back.mapped(); whole != nil {
 		m.data = whole[l.dataOff:]
-		native := binary.NativeEndian.Uint16([]byte{1, 0}) == 1
-		if l.dt.kind == 'f' && l.dt.size == 4 && l.dt.bo == binary.LittleEndian && native &&
+		if l.dt.kind == 'f' && l.dt.size == 4 && l.dt.bo == binary.LittleEndian && nativeLittleEndian() &&
 			uintptr(unsafe.Pointer(unsafe.SliceData(m.data)))%4 == 0 {
 			m.f32 = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(m.data))), int(l.count))
 		}
 	} else {
 		m.scratch = make([]byte, m.rowBytes)
+		m.direct = l.dt.kind == 'f' && l.dt.size == 4 && l.dt.bo == binary.LittleEndian && nativeLittleEndian()
 	}
 	m.budget.max = npyReleaseBytes
 	return m, nil
@@ -178,6 +179,8 @@ func (m *NPYMatrix) ReadRows(ctx context.Context, idx []int, dst []float32) erro
 		err = m.readFloat32(idx, dst)
 	case m.data != nil:
 		err = m.readMapped(idx, dst)
+	case m.direct:
+		err = m.readDirect(idx, dst)
 	default:
 		err = m.readCopied(idx, dst)
 	}
@@ -260,6 +263,26 @@ func (m *NPYMatrix) readMapped(idx []int, dst []float32) error {
 	return nil
 }
 
+// readDirect reads little-endian float32 rows with ReadAt straight into
+// dst, on a little-endian machine, and checks them.
+func (m *NPYMatrix) readDirect(idx []int, dst []float32) error {
+	c := m.cols
+	for k, r := range idx {
+		out := dst[k*c : (k+1)*c]
+		b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 4*c)
+		if err := m.back.readAt(b, m.dataOff+int64(r)*m.rowBytes); err != nil {
+			return fmt.Errorf("reading %s: sample %d: %w", m.name, r, err)
+		}
+		if j := firstNonFinite32(out); j >= 0 {
+			return m.badValue(r, j, float64(out[j]))
+		}
+	}
+	return nil
+}
+
+// nativeLittleEndian reports whether this machine is little-endian.
+func nativeLittleEndian() bool { return binary.NativeEndian.Uint16([]byte{1, 0}) == 1 }
+
 // readCopied converts rows of any dtype read with ReadAt into the scratch
 // row.
 func (m *NPYMatrix) readCopied(idx []int, dst []float32) error {
@@ -278,6 +301,18 @@ func (m *NPYMatrix) readCopied(idx []int, dst []float32) error {
 
 // convertRow converts the bytes b of sample r to float32 into out.
 func (m *NPYMatrix) convertRow(r int, b []byte, out []float32) error {
+	switch {
+	case m.dt.kind == 'u' && m.dt.size == 1: // images: always finite
+		for j, v := range b[:len(out)] {
+			out[j] = float32(v)
+		}
+		return nil
+	case m.dt.kind == 'i' && m.dt.size == 1:
+		for j, v := range b[:len(out)] {
+			out[j] = float32(int8(v))
+		}
+		return nil
+	}
 	s := m.dt.size
 	for j := range out {
 		v, v32, direct, _, ok := m.dt.decode(b[j*s : (j+1)*s])

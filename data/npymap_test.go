@@ -346,3 +346,27 @@ func BenchmarkNPYMatrixReadRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNPYMatrixReadRowsUint8 reads random batches of 128 rows of 784
+// uint8 (MNIST's layout) from a mapped file, resident.
+func BenchmarkNPYMatrixReadRowsUint8(b *testing.B) {
+	const n, f, batch = 20000, 784, 128
+	path := writeTestFile(b, b.TempDir(), "u1.npy", npyBytes("|u1", false, "(20000, 784)", seqBytes(n*f, 0)))
+	m, err := OpenNPYMatrix(path)
+	require.NoError(b, err)
+	defer m.Close()
+	m.budget.max = math.MaxInt64
+	rng := rand.New(rand.NewPCG(5, 6))
+	idx := make([]int, batch)
+	dst := make([]float32, batch*f)
+	ctx := context.Background()
+	b.SetBytes(batch * f * 4)
+	for b.Loop() {
+		for i := range idx {
+			idx[i] = rng.IntN(n)
+		}
+		if err := m.ReadRows(ctx, idx, dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

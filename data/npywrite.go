@@ -88,8 +88,8 @@ func newNPYWriter(w io.Writer, dtype string, shape []int) (*NPYWriter, error) {
 // known yet: it writes a placeholder header for shape (0, rowShape…), which
 // has the same length as the header for any number of rows (numpy's
 // growth padding), and counts the values. The caller writes the real
-// header over the placeholder once the count is known (npyHeader with
-// rows()).
+// header over the placeholder once the count is known (npyHeader, whose
+// length hdrBytes records).
 func newNPYRowWriter(w io.Writer, dtype string, rowShape ...int) (*NPYWriter, error) {
 	shape := append([]int{0}, rowShape...)
 	nw, err := newNPYWriter(w, dtype, shape)
@@ -110,9 +110,6 @@ func newNPYRowWriter(w io.Writer, dtype string, rowShape ...int) (*NPYWriter, er
 	}
 	return nw, nil
 }
-
-// rows is the number of whole rows written so far.
-func (w *NPYWriter) rows() int64 { return w.written / w.rowLen }
 
 // WriteFloat32 writes values (a row, or any number of them) in C order. For
 // "<f8" each is widened exactly.
@@ -186,9 +183,10 @@ func (w *NPYWriter) flush() error {
 
 // Close writes what is buffered and checks that the shape's every value
 // was written. It does not close the underlying writer. A second Close
-// returns nil.
+// returns what the first returned.
 func (w *NPYWriter) Close() error {
-	if w.closed {
+	if w.closed || w.err != nil {
+		w.closed = true
 		return w.err
 	}
 	w.closed = true

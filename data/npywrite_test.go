@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func TestNPYWriterErrors(t *testing.T) {
 	assert.ErrorContains(t, err, `dtype "<i4" is not supported`)
 	_, err = NewNPYWriter(&bytes.Buffer{}, "<f4", 3, -1)
 	assert.ErrorContains(t, err, "negative dimension")
-	_, err = NewNPYWriter(&bytes.Buffer{}, "<f8", 1<<40, 1<<30)
+	_, err = NewNPYWriter(&bytes.Buffer{}, "<f8", math.MaxInt, math.MaxInt, 2)
 	assert.ErrorContains(t, err, "too many values")
 
 	w, err := NewNPYWriter(&bytes.Buffer{}, "<f4", 2, 2)
@@ -176,3 +177,15 @@ func TestNPYWriterAllocatesNothingPerWrite(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// After a failed write, Close reports that failure and writes nothing more.
+func TestNPYWriterCloseAfterFailure(t *testing.T) {
+	var b bytes.Buffer
+	w, err := NewNPYWriter(&b, "<f4", 2)
+	require.NoError(t, err)
+	require.Error(t, w.WriteFloat32([]float32{1, 2, 3}))
+	n := b.Len()
+	assert.ErrorContains(t, w.Close(), "exceed the 2")
+	assert.ErrorContains(t, w.Close(), "exceed the 2")
+	assert.Equal(t, n, b.Len())
+}
