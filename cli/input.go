@@ -107,6 +107,9 @@ type dataSets struct {
 	testLabels []int
 	// notes say what was chosen or verified, for the run to print.
 	notes []string
+	// stream says the training data is read from disk (--stream): Fit
+	// prefetches each batch while the one before trains.
+	stream bool
 }
 
 // loadDataSets loads the data o names, splits off the test set (unless
@@ -141,7 +144,9 @@ func loadDataSets(ctx context.Context, o dataOptions) (dataSets, error) {
 				return dataSets{}, fmt.Errorf("--test-data: %w", err)
 			}
 		}
-		return loadRows(ctx, o, full, test, []string{"features: read from disk a batch at a time (--stream)"})
+		s, err := loadRows(ctx, o, full, test, []string{"features: read from disk a batch at a time (--stream)"})
+		s.stream = true
+		return s, err
 	}
 	full, test, err := readTables(o.path, o.label)
 	if err != nil {
@@ -173,7 +178,7 @@ func streamRows(ctx context.Context, path, label string) (*rows, error) {
 	default:
 		return nil, usagef("--stream: %s: only a .npy or a CSV file can be streamed (got %q; a .npz is compressed: save its arrays with numpy.save)", path, ext)
 	}
-	x, err := data.OpenNPYMatrix(xPath)
+	x, err := data.OpenNPYFile(xPath) // pread: shuffled rows, see OpenNPYFile
 	if err != nil {
 		return nil, err
 	}

@@ -91,7 +91,7 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 		return nil, err
 	}
 	defer tr.Close()
-	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed, Callbacks: callbacks}
+	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed, Callbacks: callbacks, Prefetch: sets.stream}
 	if fit.OnNonFinite, err = train.ParseNonFinitePolicy(cmp.Or(cfg.OnNaN, "stop")); err != nil {
 		return nil, usagef("--on-nan: %v", err)
 	}

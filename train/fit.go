@@ -36,6 +36,12 @@ type FitConfig struct {
 	// with where the Fit stands (package checkpoint writes checkpoints from
 	// it). An error stops the Fit. It runs on the training goroutine.
 	OnState func(FitState) error
+	// Prefetch reads each batch on another goroutine while the one before
+	// it trains, hiding the read behind the computation: for sources that
+	// read from disk (data.StreamSource). The batches, and so the results,
+	// are the same as without it; the source's Batch then runs on that
+	// goroutine (never two at once).
+	Prefetch bool
 	// OnNonFinite says what a non-finite training or validation loss does:
 	// stop (the default, NonFiniteStop: Fit returns a *DivergedError) or
 	// nothing (NonFiniteContinue).
@@ -208,12 +214,36 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 	n := len(idx)
 	epoch, steps := at.Epoch, at.Steps
 	start := time.Now()
+	batchOf := func(s int) []int { return idx[s*t.batchSize : min((s+1)*t.batchSize, n)] }
+	var pf *prefetcher
+	if cfg.Prefetch {
+		pf = t.newPrefetcher(src)
+		own := batchBuffer{t.x, t.y, t.labels}
+		defer func() { t.x, t.y, t.labels = own.x, own.y, own.labels }()
+		defer pf.stop() // after the read in flight, if any
+		t.task = data.TaskOf(src)
+		if at.Step < steps {
+			pf.start(ctx, batchOf(at.Step), at.Step%2)
+		}
+	}
 	for s := at.Step; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return EpochLogs{}, t.stopped(cfg, *at, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err))
 		}
-		batch := idx[s*t.batchSize : min((s+1)*t.batchSize, n)]
-		if err := t.loadBatch(ctx, src, batch); err != nil {
+		batch := batchOf(s)
+		var err error
+		if pf != nil {
+			if err = pf.wait(); err == nil {
+				b := pf.bufs[s%2]
+				t.x, t.y, t.labels = b.x, b.y, b.labels
+				if s+1 < steps {
+					pf.start(ctx, batchOf(s+1), (s+1)%2)
+				}
+			}
+		} else {
+			err = t.loadBatch(ctx, src, batch)
+		}
+		if err != nil {
 			return EpochLogs{}, t.stopped(cfg, *at, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err))
 		}
 		l, m, err := t.step(len(batch))

@@ -264,3 +264,47 @@ func TestNonFiniteValidationAndEvaluation(t *testing.T) {
 	assert.Error(t, err)
 	assert.True(t, errors.Is(&train.DivergedError{}, train.ErrDiverged))
 }
+
+// Prefetching reads the same batches in the same order, so the history
+// and the weights are bit for bit those of a Fit without it; a read error
+// and a cancelled context stop the Fit as they do without it.
+func TestFitPrefetchIsTheSameFit(t *testing.T) {
+	train1 := smallSet(300, 1)
+	tinyTrainer := func(t *testing.T) *train.Trainer { return newSGDTrainer(t, smallNet(t), 128) }
+	fit := func(prefetch bool) (*train.History, []float32, [][]int) {
+		tr := tinyTrainer(t)
+		src := record(train1)
+		h, err := tr.Fit(context.Background(), src, train.FitConfig{Epochs: 3, Seed: 7, Prefetch: prefetch})
+		require.NoError(t, err)
+		return h, tr.Model().Params, src.batches
+	}
+	h0, p0, b0 := fit(false)
+	h1, p1, b1 := fit(true)
+	assert.Equal(t, b0, b1, "the same batches in the same order")
+	assert.Equal(t, h0.Loss, h1.Loss)
+	assert.Equal(t, h0.Accuracy, h1.Accuracy)
+	assert.Equal(t, p0, p1)
+
+	failing := &failingSource{Source: train1, failAt: 5}
+	_, err := tinyTrainer(t).Fit(context.Background(), failing, train.FitConfig{Epochs: 2, Seed: 7, Prefetch: true})
+	assert.ErrorContains(t, err, "reading a batch: disk on fire")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = tinyTrainer(t).Fit(ctx, train1, train.FitConfig{Epochs: 2, Seed: 7, Prefetch: true})
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// failingSource fails its failAt-th Batch call.
+type failingSource struct {
+	data.Source
+	calls, failAt int
+}
+
+func (f *failingSource) Batch(ctx context.Context, idx []int, x, y []float32, labels []int) error {
+	f.calls++
+	if f.calls == f.failAt {
+		return errors.New("disk on fire")
+	}
+	return f.Source.Batch(ctx, idx, x, y, labels)
+}

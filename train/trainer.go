@@ -31,11 +31,12 @@ type Trainer struct {
 	task  data.Task     // of the source of the batch in the buffers
 
 	ws        *model.Workspace
-	x, y      []float32 // batch inputs (batchSize, in) and targets (batchSize, out)
-	labels    []int     // batch labels
-	perSample []float32 // per-sample losses of the batch
-	grad      []float32 // ∂L/∂output or ∂L/∂logits, (batchSize, out)
-	idx       []int     // sample order of the current epoch
+	x, y      []float32   // batch inputs (batchSize, in) and targets (batchSize, out)
+	labels    []int       // batch labels
+	spare     batchBuffer // the second batch buffer of FitConfig.Prefetch
+	perSample []float32   // per-sample losses of the batch
+	grad      []float32   // ∂L/∂output or ∂L/∂logits, (batchSize, out)
+	idx       []int       // sample order of the current epoch
 }
 
 // TrainerOption configures a Trainer (see NewTrainer).
