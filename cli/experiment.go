@@ -294,7 +294,7 @@ func newRun(pr plannedRun, f *fitted, sets dataSets) (*report.Run, error) {
 		Name: pr.name, Dir: pr.dir,
 		History:      historyOf(f.history),
 		EpochSeconds: report.Series(f.history.EpochSeconds),
-		Test:         report.Scores{Loss: report.Float(f.testLoss), Accuracy: report.Float(f.testAccuracy)},
+		Test:         report.ClassScores(f.testLoss, f.testAccuracy),
 		Config:       cfg,
 		Report:       testReport(sets, f),
 		Classes:      sets.classNames(sets.tst.Classes()),
@@ -311,7 +311,7 @@ func printSummary(env Env, exp *report.Experiment) {
 	for _, r := range exp.Runs {
 		s := r.Summarize()
 		fmt.Fprintf(w, "%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t", s.Name, s.Epochs,
-			float64(s.ValLoss), float64(s.ValAccuracy), float64(s.Test.Loss), float64(s.Test.Accuracy), float64(s.Seconds))
+			float64(s.ValLoss), s.ValAccuracy.Value(), float64(s.Test.Loss), s.Test.Accuracy.Value(), float64(s.Seconds))
 		if s.Diverged != nil {
 			fmt.Fprintf(w, "  %s", s.Diverged) // after the last cell: left out of the alignment
 		}
