@@ -212,8 +212,8 @@ type column struct {
 	Format string
 }
 
-// The summary table's columns; a regression's are in %.5g, since its
-// targets may have any scale.
+// The summary table's columns; a regression's are in %g, since its
+// targets may have any scale (and a diverging run's R² is -1e10).
 var (
 	lossColumn    = column{"loss", func(s Summary) float64 { return float64(s.Loss) }, false, "%.4f"}
 	valLossColumn = column{"val_loss", func(s Summary) float64 { return float64(s.ValLoss) }, false, "%.4f"}
@@ -235,10 +235,10 @@ var (
 		{"mae", func(s Summary) float64 { return s.MAE.Value() }, false, "%.5g"},
 		{"val_loss", func(s Summary) float64 { return float64(s.ValLoss) }, false, "%.5g"},
 		{"val_mae", func(s Summary) float64 { return s.ValMAE.Value() }, false, "%.5g"},
-		{"val_r2", func(s Summary) float64 { return s.ValR2.Value() }, true, "%.4f"},
+		{"val_r2", func(s Summary) float64 { return s.ValR2.Value() }, true, "%.4g"},
 		{"test mse", func(s Summary) float64 { return s.Test.MSE.Value() }, false, "%.5g"},
 		{"test mae", func(s Summary) float64 { return s.Test.MAE.Value() }, false, "%.5g"},
-		{"test r2", func(s Summary) float64 { return s.Test.R2.Value() }, true, "%.4f"},
+		{"test r2", func(s Summary) float64 { return s.Test.R2.Value() }, true, "%.4g"},
 	}
 )
 
