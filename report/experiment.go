@@ -261,7 +261,7 @@ func (r *Run) Summarize() Summary {
 		Test: r.scores(), TrainSeconds: Float(r.TrainSeconds()), Seconds: r.Seconds,
 		Diverged: r.Diverged,
 	}
-	if Regression(r.TaskName()) {
+	if isRegression(r.TaskName()) {
 		s.MAE, s.ValMAE, s.ValR2 = ptr(last(h.MAE)), ptr(last(h.ValMAE)), ptr(last(h.ValR2))
 	} else {
 		s.Accuracy, s.ValAccuracy = ptr(last(h.Accuracy)), ptr(last(h.ValAccuracy))
@@ -322,7 +322,7 @@ func RunFiles(r *Run) ([]File, error) {
 		{filepath.Join(r.Dir, HistoryJSONFile), append(js, '\n')},
 		{filepath.Join(r.Dir, HistoryCSVFile), HistoryCSV(r)},
 	}
-	if Regression(r.TaskName()) {
+	if isRegression(r.TaskName()) {
 		return append(files, File{filepath.Join(r.Dir, RegressionReportFile), []byte(r.Report)}), nil
 	}
 	return append(files,
@@ -334,7 +334,7 @@ func RunFiles(r *Run) ([]File, error) {
 // runFileNames are the names of the files RunFiles writes for a run of
 // task, in its order.
 func runFileNames(task string) []string {
-	if Regression(task) {
+	if isRegression(task) {
 		return []string{HistoryJSONFile, HistoryCSVFile, RegressionReportFile}
 	}
 	return []string{HistoryJSONFile, HistoryCSVFile, ReportTextFile, ConfusionFile}
@@ -348,7 +348,7 @@ func HistoryCSV(r *Run) []byte {
 	h := r.History
 	val := len(h.ValLoss) > 0
 	train, valid := []string{"accuracy"}, []string{"val_loss", "val_accuracy"}
-	if Regression(r.TaskName()) {
+	if isRegression(r.TaskName()) {
 		train, valid = []string{"mae"}, []string{"val_loss", "val_mae", "val_r2"}
 	}
 	header := append([]string{"epoch", "loss"}, train...)

@@ -149,7 +149,7 @@ type matrixCell struct {
 func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
 	task := ExperimentTask(e.Runs)
 	v := pageView{Experiment: e, Heads: SummaryHeads(task), TrainMetric: "accuracy"}
-	if Regression(task) {
+	if isRegression(task) {
 		v.TrainMetric = "mae"
 	}
 	var err error
@@ -174,7 +174,7 @@ func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
 			ReportTitle: "Classification report",
 			Missing:     "test result, classification report or confusion matrix",
 			Files:       runFileNames(r.TaskName())}
-		if Regression(r.TaskName()) {
+		if isRegression(r.TaskName()) {
 			rv.ReportTitle, rv.Regression = "Regression report", true
 			rv.Missing = "test result or regression report"
 		}

@@ -50,7 +50,7 @@ var valLossFigure = Figure{Name: "val_loss", Metric: "val_loss", Title: "Validat
 // FiguresFor returns the figures of an experiment whose runs have task
 // (see [ExperimentTask]): RegressionFigures for a regression, else Figures.
 func FiguresFor(task string) []Figure {
-	if Regression(task) {
+	if isRegression(task) {
 		return RegressionFigures
 	}
 	return Figures

@@ -34,8 +34,8 @@ func ExperimentTask(runs []*Run) string {
 	return runs[0].TaskName()
 }
 
-// Regression reports whether task is TaskRegression.
-func Regression(task string) bool { return task == TaskRegression }
+// isRegression reports whether task is TaskRegression.
+func isRegression(task string) bool { return task == TaskRegression }
 
 // ptr returns a pointer to v as a Float.
 func ptr(v float64) *Float {
