@@ -266,18 +266,26 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 }
 
 // historyOf copies a training history into the report's form. It lives
-// here, not in package report, so that report never imports train.
+// here, not in package report, so that report never imports train. A
+// regression's history (one with mae) has no accuracy; a classifier's is
+// never null, even with no epoch (a run that diverged in its first).
 func historyOf(h *train.History) report.History {
-	return report.History{
-		// Never null, even with no epoch (a run that diverged in its first).
-		Loss: append(report.Series{}, h.Loss...), Accuracy: append(report.Series{}, h.Accuracy...),
+	out := report.History{
+		Loss:    append(report.Series{}, h.Loss...),
 		ValLoss: slices.Clone(h.ValLoss), ValAccuracy: slices.Clone(h.ValAccuracy),
+		MAE: slices.Clone(h.MAE), ValMAE: slices.Clone(h.ValMAE), ValR2: slices.Clone(h.ValR2),
 	}
+	if h.MAE == nil {
+		out.Accuracy = append(report.Series{}, h.Accuracy...)
+	}
+	return out
 }
 
-// newRun packages a finished run for the report. A diverged run, or one
-// whose test outputs are not finite, gets no classification report and no
-// confusion matrix: they would count NaN rows as class 0.
+// newRun packages a finished run for the report, with the task's test
+// scores (those of the history file). A diverged run, or one whose test
+// outputs are not finite, gets no classification report and no confusion
+// matrix: they would count NaN rows as class 0. A regression has neither
+// classes nor a confusion matrix, and its regression report as Report.
 func newRun(pr plannedRun, f *fitted, sets dataSets) (*report.Run, error) {
 	var cm [][]int
 	if f.diverged == nil && !f.interrupted && !math.IsNaN(f.testLoss) && sets.task != data.TaskRegression {
@@ -288,30 +296,69 @@ func newRun(pr plannedRun, f *fitted, sets dataSets) (*report.Run, error) {
 	}
 	cfg, err := json.Marshal(pr.cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("run %s: configuration: %w", pr.name, err)
 	}
-	return &report.Run{
-		Name: pr.name, Dir: pr.dir,
+	r := &report.Run{
+		Name: pr.name, Dir: pr.dir, Task: sets.task.String(),
 		History:      historyOf(f.history),
 		EpochSeconds: report.Series(f.history.EpochSeconds),
-		Test:         report.Scores{Loss: report.Float(f.testLoss), Accuracy: report.Float(f.testAccuracy)},
+		Test:         report.Scores(scoresOf(sets.task, f)), // the same fields
 		Config:       cfg,
 		Report:       testReport(sets, f),
-		Classes:      sets.classNames(sets.tst.Classes()),
 		Confusion:    cm,
 		Seconds:      report.Float(f.seconds),
 		Diverged:     divergenceOf(f.diverged),
-	}, nil
+	}
+	if sets.task == data.TaskRegression {
+		r.History.Accuracy = nil // none, even with no epoch
+	} else {
+		r.Classes = sets.classNames(sets.tst.Classes())
+	}
+	return r, nil
 }
 
-// printSummary prints the summary table, aligned.
+// printSummary prints the summary table, aligned, with the task's
+// columns: val_accuracy and the test accuracy for classes (a binary task
+// adds test_roc_auc), val_mae, val_r2 and the test mse, mae and r2 for a
+// regression.
 func printSummary(env Env, exp *report.Experiment) {
+	task := report.ExperimentTask(exp.Runs)
+	type col struct {
+		head, format string
+		value        func(report.Summary) float64
+	}
+	valLoss := func(s report.Summary) float64 { return float64(s.ValLoss) }
+	var cols []col
+	switch task {
+	case report.TaskRegression: // %g: the targets may have any scale
+		cols = append(cols, col{"val_loss", "%.5g", valLoss},
+			col{"val_mae", "%.5g", func(s report.Summary) float64 { return s.ValMAE.Value() }},
+			col{"val_r2", "%.4g", func(s report.Summary) float64 { return s.ValR2.Value() }},
+			col{"test_mse", "%.5g", func(s report.Summary) float64 { return s.Test.MSE.Value() }},
+			col{"test_mae", "%.5g", func(s report.Summary) float64 { return s.Test.MAE.Value() }},
+			col{"test_r2", "%.4g", func(s report.Summary) float64 { return s.Test.R2.Value() }})
+	default:
+		cols = append(cols, col{"val_loss", "%.4f", valLoss},
+			col{"val_accuracy", "%.4f", func(s report.Summary) float64 { return s.ValAccuracy.Value() }},
+			col{"test_loss", "%.4f", func(s report.Summary) float64 { return float64(s.Test.Loss) }},
+			col{"test_accuracy", "%.4f", func(s report.Summary) float64 { return s.Test.Accuracy.Value() }})
+		if task == report.TaskBinary {
+			cols = append(cols, col{"test_roc_auc", "%.4f", func(s report.Summary) float64 { return s.Test.ROCAUC.Value() }})
+		}
+	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "run\tepochs\tval_loss\tval_accuracy\ttest_loss\ttest_accuracy\tseconds\t\n")
+	fmt.Fprint(w, "run\tepochs\t")
+	for _, c := range cols {
+		fmt.Fprintf(w, "%s\t", c.head)
+	}
+	fmt.Fprint(w, "seconds\t\n")
 	for _, r := range exp.Runs {
 		s := r.Summarize()
-		fmt.Fprintf(w, "%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t", s.Name, s.Epochs,
-			float64(s.ValLoss), float64(s.ValAccuracy), float64(s.Test.Loss), float64(s.Test.Accuracy), float64(s.Seconds))
+		fmt.Fprintf(w, "%s\t%d\t", s.Name, s.Epochs)
+		for _, c := range cols {
+			fmt.Fprintf(w, c.format+"\t", c.value(s))
+		}
+		fmt.Fprintf(w, "%.1f\t", float64(s.Seconds))
 		if s.Diverged != nil {
 			fmt.Fprintf(w, "  %s", s.Diverged) // after the last cell: left out of the alignment
 		}

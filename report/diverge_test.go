@@ -21,7 +21,7 @@ func divergedFixture() *Experiment {
 	r.History = History{Loss: r.History.Loss[:2], Accuracy: r.History.Accuracy[:2],
 		ValLoss: r.History.ValLoss[:2], ValAccuracy: r.History.ValAccuracy[:2]}
 	r.EpochSeconds = r.EpochSeconds[:2]
-	r.Test = Scores{Loss: Float(math.NaN()), Accuracy: Float(math.NaN())}
+	r.Test = ClassScores(math.NaN(), math.NaN())
 	r.Report, r.Confusion = "No classification report: training diverged.\n", nil
 	r.Diverged = &Divergence{Epoch: 3, Step: 17, Steps: 422, Loss: "NaN"}
 	return e

@@ -23,6 +23,9 @@ const (
 	HistoryCSVFile  = "history.csv"
 	ReportTextFile  = "classification_report.txt"
 	ConfusionFile   = "confusion_matrix.csv"
+	// RegressionReportFile stands in for ReportTextFile and ConfusionFile
+	// in a regression's run folder.
+	RegressionReportFile = "regression_report.txt"
 )
 
 // Series is a per-epoch metric. In JSON a non-finite value (a diverged run's
@@ -95,18 +98,25 @@ func appendJSONFloat(b []byte, v float64) []byte {
 
 // History is the per-epoch record of one run, with Keras's metric names. The
 // validation series are empty when the run had no validation set.
+//
+// A classifier's history has accuracy (written even when empty, as before
+// runs had tasks) and val_accuracy; a regression's has mae, val_mae and
+// val_r2 instead, and no accuracy (nil: left out).
 type History struct {
 	Loss        Series `json:"loss"`
-	Accuracy    Series `json:"accuracy"`
+	Accuracy    Series `json:"accuracy,omitzero"`
 	ValLoss     Series `json:"val_loss,omitempty"`
 	ValAccuracy Series `json:"val_accuracy,omitempty"`
+	MAE         Series `json:"mae,omitempty"`
+	ValMAE      Series `json:"val_mae,omitempty"`
+	ValR2       Series `json:"val_r2,omitempty"`
 }
 
 // Epochs is the number of recorded epochs.
 func (h History) Epochs() int { return len(h.Loss) }
 
 // Series returns the named metric ("loss", "accuracy", "val_loss",
-// "val_accuracy"), or nil.
+// "val_accuracy", "mae", "val_mae", "val_r2"), or nil.
 func (h History) Series(metric string) Series {
 	switch metric {
 	case "loss":
@@ -117,14 +127,32 @@ func (h History) Series(metric string) Series {
 		return h.ValLoss
 	case "val_accuracy":
 		return h.ValAccuracy
+	case "mae":
+		return h.MAE
+	case "val_mae":
+		return h.ValMAE
+	case "val_r2":
+		return h.ValR2
 	}
 	return nil
 }
 
-// Scores are a loss and an accuracy.
+// Scores are the test set's loss and the metrics of the run's task:
+// Accuracy for classes (a binary task adds ROCAUC), MSE, MAE and R2 for a
+// regression. A metric the task does not have is nil and left out of the
+// JSON; one it has but could not measure (a diverged run) is NaN, null.
 type Scores struct {
-	Loss     Float `json:"loss"`
-	Accuracy Float `json:"accuracy"`
+	Loss     Float  `json:"loss"`
+	Accuracy *Float `json:"accuracy,omitempty"`
+	ROCAUC   *Float `json:"roc_auc,omitempty"`
+	MSE      *Float `json:"mse,omitempty"`
+	MAE      *Float `json:"mae,omitempty"`
+	R2       *Float `json:"r2,omitempty"`
+}
+
+// ClassScores are the scores of a classifier: a loss and an accuracy.
+func ClassScores(loss, accuracy float64) Scores {
+	return Scores{Loss: Float(loss), Accuracy: ptr(accuracy)}
 }
 
 // Run is one training run: its history.json.
@@ -133,19 +161,27 @@ type Run struct {
 	// its subfolder: one path element, no separators.
 	Name string `json:"name"`
 	Dir  string `json:"dir"`
+	// Task is TaskClassification, TaskBinary or TaskRegression; empty (a
+	// folder written before runs recorded it) reads as a classification.
+	// It decides the metrics, files and figures.
+	Task string `json:"task,omitempty"`
 	// History holds the per-epoch metrics and EpochSeconds the wall time
 	// of each epoch's training pass (validation excluded).
 	History      History `json:"history"`
 	EpochSeconds Series  `json:"epoch_seconds"`
-	// Test holds the loss and accuracy on the test set after training.
+	// Test holds the loss and the task's metrics on the test set after
+	// training.
 	Test Scores `json:"test"`
 	// Config is the run's configuration as a JSON object; the page lists the
 	// entries that differ from the experiment's.
 	Config json.RawMessage `json:"config,omitempty"`
-	// Report is scikit-learn's classification report on the test set.
+	// Report is scikit-learn's classification report on the test set; for
+	// a regression, the regression report (its test metrics), under the
+	// same key, as descent train --history writes it.
 	Report string `json:"classification_report"`
 	// Classes names the classes in label order (the confusion matrix's
 	// headers); Confusion[t][p] counts test samples of class t predicted p.
+	// A regression has neither.
 	Classes   []string `json:"classes"`
 	Confusion [][]int  `json:"confusion_matrix"`
 	// Seconds is the run's wall time: training, validation and test.
@@ -194,15 +230,21 @@ func last(s Series) float64 {
 }
 
 // Summary is one run's row of the summary table: the last epoch's metrics,
-// the test scores and the times.
+// the test scores and the times. The metrics are those of the run's task
+// (Accuracy and ValAccuracy for classes; MAE, ValMAE and ValR2 for a
+// regression); the others are nil and left out of the JSON. A metric of the
+// task that the run has no value of (no epoch, no validation) is NaN, null.
 type Summary struct {
 	Name         string `json:"name"`
 	Dir          string `json:"dir"`
 	Epochs       int    `json:"epochs"`
 	Loss         Float  `json:"loss"`
-	Accuracy     Float  `json:"accuracy"`
+	Accuracy     *Float `json:"accuracy,omitempty"`
+	MAE          *Float `json:"mae,omitempty"`
 	ValLoss      Float  `json:"val_loss"`
-	ValAccuracy  Float  `json:"val_accuracy"`
+	ValAccuracy  *Float `json:"val_accuracy,omitempty"`
+	ValMAE       *Float `json:"val_mae,omitempty"`
+	ValR2        *Float `json:"val_r2,omitempty"`
 	Test         Scores `json:"test"`
 	TrainSeconds Float  `json:"train_seconds"`
 	Seconds      Float  `json:"seconds"`
@@ -213,13 +255,18 @@ type Summary struct {
 // Summarize returns r's summary row.
 func (r *Run) Summarize() Summary {
 	h := r.History
-	return Summary{
+	s := Summary{
 		Name: r.Name, Dir: r.Dir, Epochs: h.Epochs(),
-		Loss: Float(last(h.Loss)), Accuracy: Float(last(h.Accuracy)),
-		ValLoss: Float(last(h.ValLoss)), ValAccuracy: Float(last(h.ValAccuracy)),
-		Test: r.Test, TrainSeconds: Float(r.TrainSeconds()), Seconds: r.Seconds,
+		Loss: Float(last(h.Loss)), ValLoss: Float(last(h.ValLoss)),
+		Test: r.scores(), TrainSeconds: Float(r.TrainSeconds()), Seconds: r.Seconds,
 		Diverged: r.Diverged,
 	}
+	if isRegression(r.TaskName()) {
+		s.MAE, s.ValMAE, s.ValR2 = ptr(last(h.MAE)), ptr(last(h.ValMAE)), ptr(last(h.ValR2))
+	} else {
+		s.Accuracy, s.ValAccuracy = ptr(last(h.Accuracy)), ptr(last(h.ValAccuracy))
+	}
+	return s
 }
 
 // Experiment is a set of runs that differ in one setting: summary.json.
@@ -258,42 +305,69 @@ func checkDir(dir string) error {
 	return nil
 }
 
-// RunFiles returns the files of one run: history.json, history.csv,
-// classification_report.txt and confusion_matrix.csv under r.Dir.
+// RunFiles returns the files of one run under r.Dir: history.json,
+// history.csv, and classification_report.txt and confusion_matrix.csv, or
+// for a regression regression_report.txt.
 func RunFiles(r *Run) ([]File, error) {
 	if err := checkDir(r.Dir); err != nil {
 		return nil, err
 	}
-	js, err := json.MarshalIndent(r, "", "  ")
+	w := *r
+	w.Test = r.scores()
+	js, err := json.MarshalIndent(&w, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("report: run %s: %w", r.Name, err)
 	}
-	return []File{
+	files := []File{
 		{filepath.Join(r.Dir, HistoryJSONFile), append(js, '\n')},
 		{filepath.Join(r.Dir, HistoryCSVFile), HistoryCSV(r)},
-		{filepath.Join(r.Dir, ReportTextFile), []byte(r.Report)},
-		{filepath.Join(r.Dir, ConfusionFile), ConfusionCSV(r.Confusion)},
-	}, nil
+	}
+	if isRegression(r.TaskName()) {
+		return append(files, File{filepath.Join(r.Dir, RegressionReportFile), []byte(r.Report)}), nil
+	}
+	return append(files,
+		File{filepath.Join(r.Dir, ReportTextFile), []byte(r.Report)},
+		File{filepath.Join(r.Dir, ConfusionFile), ConfusionCSV(r.Confusion)},
+	), nil
+}
+
+// runFileNames are the names of the files RunFiles writes for a run of
+// task, in its order.
+func runFileNames(task string) []string {
+	if isRegression(task) {
+		return []string{HistoryJSONFile, HistoryCSVFile, RegressionReportFile}
+	}
+	return []string{HistoryJSONFile, HistoryCSVFile, ReportTextFile, ConfusionFile}
 }
 
 // HistoryCSV renders a run's history as CSV with a header row:
-// epoch,loss,accuracy[,val_loss,val_accuracy],seconds. Epochs count from 1;
-// seconds is the epoch's training pass.
+// epoch,loss,accuracy[,val_loss,val_accuracy],seconds for classes, or
+// epoch,loss,mae[,val_loss,val_mae,val_r2],seconds for a regression.
+// Epochs count from 1; seconds is the epoch's training pass.
 func HistoryCSV(r *Run) []byte {
 	h := r.History
 	val := len(h.ValLoss) > 0
-	header := []string{"epoch", "loss", "accuracy"}
+	train, valid := []string{"accuracy"}, []string{"val_loss", "val_accuracy"}
+	if isRegression(r.TaskName()) {
+		train, valid = []string{"mae"}, []string{"val_loss", "val_mae", "val_r2"}
+	}
+	header := append([]string{"epoch", "loss"}, train...)
 	if val {
-		header = append(header, "val_loss", "val_accuracy")
+		header = append(header, valid...)
 	}
 	header = append(header, "seconds")
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Write(header)
 	for i := range h.Loss {
-		row := []string{strconv.Itoa(i + 1), csvFloat(h.Loss, i), csvFloat(h.Accuracy, i)}
+		row := []string{strconv.Itoa(i + 1), csvFloat(h.Loss, i)}
+		for _, m := range train {
+			row = append(row, csvFloat(h.Series(m), i))
+		}
 		if val {
-			row = append(row, csvFloat(h.ValLoss, i), csvFloat(h.ValAccuracy, i))
+			for _, m := range valid {
+				row = append(row, csvFloat(h.Series(m), i))
+			}
 		}
 		row = append(row, csvFloat(r.EpochSeconds, i))
 		w.Write(row)
@@ -345,9 +419,9 @@ func SummaryJSON(e *Experiment) ([]byte, error) {
 	return append(js, '\n'), nil
 }
 
-// PageFiles returns summary.json, the two figures as PNG and SVG, and
-// report.html, in that order (the page last, so that a folder whose page
-// exists is complete).
+// PageFiles returns summary.json, the figures of the runs' task
+// ([FiguresFor]) as PNG and SVG, and report.html, in that order (the page
+// last, so that a folder whose page exists is complete).
 func PageFiles(e *Experiment) ([]File, error) {
 	for _, r := range e.Runs {
 		if err := checkDir(r.Dir); err != nil {
@@ -360,7 +434,7 @@ func PageFiles(e *Experiment) ([]File, error) {
 	}
 	files := []File{{SummaryFile, summary}}
 	figs := make(map[string][]byte)
-	for _, fig := range Figures {
+	for _, fig := range FiguresFor(ExperimentTask(e.Runs)) {
 		png, svg, err := RenderFigure(e.Runs, fig)
 		if err != nil {
 			return nil, err
@@ -452,5 +526,11 @@ func decodeRun(b []byte, path, dir, summaryPath string) (*Run, error) {
 	if r.Dir != dir {
 		return nil, fmt.Errorf("%s: names folder %q, but %s lists it as %q", path, r.Dir, summaryPath, dir)
 	}
+	switch r.Task {
+	case "", TaskClassification, TaskBinary, TaskRegression:
+	default:
+		return nil, fmt.Errorf("%s: unknown task %q (want %s, %s or %s)", path, r.Task, TaskClassification, TaskBinary, TaskRegression)
+	}
+	r.Test = r.scores()
 	return r, nil
 }

@@ -209,7 +209,7 @@ func TestSummarize(t *testing.T) {
 	s := r.Summarize()
 	assert.Equal(t, "lr=100", s.Name)
 	assert.Equal(t, 5, s.Epochs)
-	assert.Equal(t, Float(0.0967), s.ValAccuracy)
+	assert.Equal(t, 0.0967, s.ValAccuracy.Value())
 	assert.InDelta(t, 0.5+0.51+0.52+0.53+0.54, float64(s.TrainSeconds), 1e-12)
 	assert.True(t, math.IsNaN(float64((&Run{}).Summarize().ValLoss)), "no epochs: NaN, not a panic")
 	assert.True(t, strings.HasPrefix(fixture().Runs[1].Report, "              precision"))

@@ -36,7 +36,7 @@ func fixture() *Experiment {
 		}
 		cfg, _ := json.Marshal(map[string]any{"optimizer": "sgd", "lr": lr, "epochs": n})
 		return &Run{Name: name, Dir: dir, History: h, EpochSeconds: secs,
-			Test:   Scores{Loss: Float(valLoss[n-1]), Accuracy: Float(test)},
+			Test:   ClassScores(valLoss[n-1], test),
 			Config: cfg, Report: report, Classes: []string{"0", "1", "2"}, Confusion: cm(80 + n),
 			Seconds: Float(3.25)}
 	}

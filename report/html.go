@@ -94,8 +94,12 @@ type pageView struct {
 	*Experiment
 	Config  []Pair
 	Figures []figureView
-	Rows    []rowView
-	Runs    []runView
+	// Heads are the summary table's numeric column headings, TrainMetric
+	// the task's metric averaged over the training batches.
+	Heads       []string
+	TrainMetric string
+	Rows        []rowView
+	Runs        []runView
 }
 
 type figureView struct {
@@ -119,10 +123,15 @@ type runView struct {
 	Name, Dir string
 	Diverged  string
 	Settings  []Pair
-	Report    string
-	Classes   []string
-	Matrix    [][]matrixCell
-	Files     []string
+	// ReportTitle heads Report; Regression leaves out the confusion
+	// matrix; Missing is what a diverged run has none of.
+	ReportTitle string
+	Report      string
+	Regression  bool
+	Missing     string
+	Classes     []string
+	Matrix      [][]matrixCell
+	Files       []string
 }
 
 type matrixCell struct {
@@ -130,33 +139,45 @@ type matrixCell struct {
 	Style template.CSS
 }
 
-// Page renders report.html: the configuration, the figures (figs maps a
-// Figure's Name to its SVG, inlined), the summary table and every run's
-// classification report and confusion matrix. The page loads nothing: no
-// script, no style sheet, no image from elsewhere, and its
-// Content-Security-Policy forbids it.
+// Page renders report.html: the configuration, the figures of the runs'
+// task (figs maps a Figure's Name to its SVG, inlined; see [FiguresFor]),
+// the summary table with the task's columns ([SummaryHeads]) and every
+// run's classification report and confusion matrix, or for a regression
+// its regression report. The page loads nothing: no script, no style
+// sheet, no image from elsewhere, and its Content-Security-Policy forbids
+// it.
 func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
-	v := pageView{Experiment: e}
+	task := ExperimentTask(e.Runs)
+	v := pageView{Experiment: e, Heads: SummaryHeads(task), TrainMetric: "accuracy"}
+	if isRegression(task) {
+		v.TrainMetric = "mae"
+	}
 	var err error
 	if v.Config, err = ConfigPairs(e.Config); err != nil {
 		return nil, err
 	}
-	for _, f := range Figures {
+	for _, f := range FiguresFor(task) {
 		svg, ok := figs[f.Name]
 		if !ok {
 			return nil, fmt.Errorf("report: page: no %s figure", f.Name)
 		}
 		v.Figures = append(v.Figures, figureView{Name: f.Name, Title: f.Title, SVG: template.HTML(inlineSVG(svg))})
 	}
-	v.Rows = summaryRows(e.Runs)
+	v.Rows = summaryRows(e.Runs, task)
 	shared := make(map[string]string, len(v.Config))
 	for _, p := range v.Config {
 		shared[p.Key] = p.Value
 	}
 	for _, r := range e.Runs {
 		rv := runView{Name: r.Name, Dir: r.Dir, Report: r.Report, Classes: r.Classes,
-			Diverged: rowDiverged(r),
-			Files:    []string{HistoryJSONFile, HistoryCSVFile, ReportTextFile, ConfusionFile}}
+			Diverged:    rowDiverged(r),
+			ReportTitle: "Classification report",
+			Missing:     "test result, classification report or confusion matrix",
+			Files:       runFileNames(r.TaskName())}
+		if isRegression(r.TaskName()) {
+			rv.ReportTitle, rv.Regression = "Regression report", true
+			rv.Missing = "test result or regression report"
+		}
 		pairs, err := ConfigPairs(r.Config)
 		if err != nil {
 			return nil, fmt.Errorf("run %s: %w", r.Name, err)
@@ -182,28 +203,69 @@ func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// summaryColumns are the summary table's numeric columns: heading, value,
-// and whether larger is better.
-var summaryColumns = []struct {
+// column is one of the summary table's numeric columns: heading, value,
+// whether larger is better, and format.
+type column struct {
 	Head   string
 	Value  func(Summary) float64
 	Higher bool
 	Format string
-}{
-	{"loss", func(s Summary) float64 { return float64(s.Loss) }, false, "%.4f"},
-	{"accuracy", func(s Summary) float64 { return float64(s.Accuracy) }, true, "%.4f"},
-	{"val_loss", func(s Summary) float64 { return float64(s.ValLoss) }, false, "%.4f"},
-	{"val_accuracy", func(s Summary) float64 { return float64(s.ValAccuracy) }, true, "%.4f"},
-	{"test loss", func(s Summary) float64 { return float64(s.Test.Loss) }, false, "%.4f"},
-	{"test accuracy", func(s Summary) float64 { return float64(s.Test.Accuracy) }, true, "%.4f"},
-	{"train s", func(s Summary) float64 { return float64(s.TrainSeconds) }, false, "%.1f"},
-	{"total s", func(s Summary) float64 { return float64(s.Seconds) }, false, "%.1f"},
 }
 
-// SummaryHeads are the summary table's numeric column headings.
-func SummaryHeads() []string {
-	hs := make([]string, len(summaryColumns))
-	for i, c := range summaryColumns {
+// The summary table's columns; a regression's are in %g, since its
+// targets may have any scale (and a diverging run's R² is -1e10).
+var (
+	lossColumn    = column{"loss", func(s Summary) float64 { return float64(s.Loss) }, false, "%.4f"}
+	valLossColumn = column{"val_loss", func(s Summary) float64 { return float64(s.ValLoss) }, false, "%.4f"}
+	timeColumns   = []column{
+		{"train s", func(s Summary) float64 { return float64(s.TrainSeconds) }, false, "%.1f"},
+		{"total s", func(s Summary) float64 { return float64(s.Seconds) }, false, "%.1f"},
+	}
+	classColumns = []column{
+		lossColumn,
+		{"accuracy", func(s Summary) float64 { return s.Accuracy.Value() }, true, "%.4f"},
+		valLossColumn,
+		{"val_accuracy", func(s Summary) float64 { return s.ValAccuracy.Value() }, true, "%.4f"},
+		{"test loss", func(s Summary) float64 { return float64(s.Test.Loss) }, false, "%.4f"},
+		{"test accuracy", func(s Summary) float64 { return s.Test.Accuracy.Value() }, true, "%.4f"},
+	}
+	rocAUCColumn      = column{"test roc_auc", func(s Summary) float64 { return s.Test.ROCAUC.Value() }, true, "%.4f"}
+	regressionColumns = []column{
+		{"loss", func(s Summary) float64 { return float64(s.Loss) }, false, "%.5g"},
+		{"mae", func(s Summary) float64 { return s.MAE.Value() }, false, "%.5g"},
+		{"val_loss", func(s Summary) float64 { return float64(s.ValLoss) }, false, "%.5g"},
+		{"val_mae", func(s Summary) float64 { return s.ValMAE.Value() }, false, "%.5g"},
+		{"val_r2", func(s Summary) float64 { return s.ValR2.Value() }, true, "%.4g"},
+		{"test mse", func(s Summary) float64 { return s.Test.MSE.Value() }, false, "%.5g"},
+		{"test mae", func(s Summary) float64 { return s.Test.MAE.Value() }, false, "%.5g"},
+		{"test r2", func(s Summary) float64 { return s.Test.R2.Value() }, true, "%.4g"},
+	}
+)
+
+// summaryColumns are the numeric columns of the summary table of an
+// experiment whose runs have task: the last epoch's training and
+// validation metrics, the test metrics, and the times. A binary task adds
+// the test ROC AUC to a classifier's; a regression has no test loss
+// column, since its loss is the test mse.
+func summaryColumns(task string) []column {
+	var cols []column
+	switch task {
+	case TaskRegression:
+		cols = append(cols, regressionColumns...)
+	case TaskBinary:
+		cols = append(append(cols, classColumns...), rocAUCColumn)
+	default:
+		cols = append(cols, classColumns...)
+	}
+	return append(cols, timeColumns...)
+}
+
+// SummaryHeads are the numeric column headings of the summary table of an
+// experiment whose runs have task (after run and epochs).
+func SummaryHeads(task string) []string {
+	cols := summaryColumns(task)
+	hs := make([]string, len(cols))
+	for i, c := range cols {
 		hs[i] = c.Head
 	}
 	return hs
@@ -211,7 +273,7 @@ func SummaryHeads() []string {
 
 // summaryRows formats the summary table, marking each column's best value
 // (only where the column's values differ).
-func summaryRows(runs []*Run) []rowView {
+func summaryRows(runs []*Run, task string) []rowView {
 	sums := make([]Summary, len(runs))
 	for i, r := range runs {
 		sums[i] = r.Summarize()
@@ -223,7 +285,7 @@ func summaryRows(runs []*Run) []rowView {
 			rows[i].Diverged = s.Diverged.String()
 		}
 	}
-	for _, col := range summaryColumns {
+	for _, col := range summaryColumns(task) {
 		best := math.NaN()
 		for _, s := range sums {
 			v := col.Value(s)

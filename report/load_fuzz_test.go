@@ -17,9 +17,11 @@ import (
 // one plain path element, and is stable: written as JSON and read again,
 // it writes the same bytes.
 func FuzzDecodeSummary(f *testing.F) {
-	good, err := SummaryJSON(divergedFixture())
-	require.NoError(f, err)
-	f.Add(good)
+	for _, e := range []*Experiment{divergedFixture(), regressionFixture()} {
+		good, err := SummaryJSON(e)
+		require.NoError(f, err)
+		f.Add(good)
+	}
 	f.Add([]byte(`{"runs":[]}`))
 	f.Add([]byte(`{"runs":[{"name":"a","dir":"../x"}]}`))
 	f.Add([]byte(`{"runs":[{"name":"a","dir":"a","loss":null,"test":{"loss":1e309}}]}`))
@@ -56,7 +58,9 @@ func FuzzDecodeSummary(f *testing.F) {
 // above), and summarises and renders as CSV and as a page without panic;
 // the page renders without error when the configuration is a JSON object.
 func FuzzDecodeRun(f *testing.F) {
-	for _, r := range divergedFixture().Runs[:2] {
+	reg := regressionFixture().Runs[1]
+	reg.Dir = "lr-1" // the folder the fuzz target asks for
+	for _, r := range append(divergedFixture().Runs[:2], reg, binaryFixture().Runs[1]) {
 		files, err := RunFiles(r)
 		require.NoError(f, err)
 		f.Add(files[0].Data)

@@ -30,11 +30,30 @@ type Figure struct {
 	Log bool
 }
 
-// Figures are the tutorial's two figures (its plot_results): validation
-// accuracy, and validation loss on a log scale.
+// Figures are a classifier's figures, the tutorial's two (its
+// plot_results): validation accuracy, and validation loss on a log scale.
 var Figures = []Figure{
 	{Name: "val_accuracy", Metric: "val_accuracy", Title: "Validation accuracy", XLabel: "epoch", YLabel: "accuracy"},
-	{Name: "val_loss", Metric: "val_loss", Title: "Validation loss", XLabel: "epoch", YLabel: "loss (log scale)", Log: true},
+	valLossFigure,
+}
+
+// RegressionFigures are a regression's figures: the validation mean
+// absolute error, and the validation loss (mean squared error) on a log
+// scale.
+var RegressionFigures = []Figure{
+	{Name: "val_mae", Metric: "val_mae", Title: "Validation mean absolute error", XLabel: "epoch", YLabel: "mae"},
+	valLossFigure,
+}
+
+var valLossFigure = Figure{Name: "val_loss", Metric: "val_loss", Title: "Validation loss", XLabel: "epoch", YLabel: "loss (log scale)", Log: true}
+
+// FiguresFor returns the figures of an experiment whose runs have task
+// (see [ExperimentTask]): RegressionFigures for a regression, else Figures.
+func FiguresFor(task string) []Figure {
+	if isRegression(task) {
+		return RegressionFigures
+	}
+	return Figures
 }
 
 // Figure size, and the resolution of the PNG (7×4 in at 128 dpi is 896×512

@@ -189,7 +189,7 @@ func printSweep(groups map[key][]run) {
 			t.val[4], stats(runs, func(r run) float64 { return at(r.r.History.ValAccuracy, -1) }),
 			t.acc[4], stats(runs, func(r run) float64 { return at(r.r.History.Accuracy, -1) }),
 			t.loss[4], stats(runs, func(r run) float64 { return at(r.r.History.Loss, -1) }),
-			stats(runs, func(r run) float64 { return float64(r.r.Test.Accuracy) }))
+			stats(runs, func(r run) float64 { return r.r.Test.Accuracy.Value() }))
 	}
 	fmt.Println()
 }
@@ -207,7 +207,7 @@ func printCompare(groups map[key][]run) {
 		}
 		fmt.Printf("| %s | %s | %.4f | %s | %.4f | %s | %.4f | %s |\n", opt, seeds(runs),
 			t.val[9], stats(runs, func(r run) float64 { return at(r.r.History.ValAccuracy, -1) }),
-			t.test, stats(runs, func(r run) float64 { return float64(r.r.Test.Accuracy) }),
+			t.test, stats(runs, func(r run) float64 { return r.r.Test.Accuracy.Value() }),
 			t.loss[9], stats(runs, func(r run) float64 { return at(r.r.History.Loss, -1) }))
 	}
 	fmt.Println()
@@ -269,7 +269,7 @@ func printFit(groups map[key][]run) {
 		fmt.Printf("| %s | %g | %d | %s | %s | %s | %s | %s | %s | %s |\n", k.opt, k.lr, k.batch, read, seeds(runs),
 			stats(runs, func(r run) float64 { return at(r.r.History.ValAccuracy, off) }),
 			stats(runs, func(r run) float64 { return at(r.r.History.ValAccuracy, -1) }),
-			stats(runs, func(r run) float64 { return float64(r.r.Test.Accuracy) }),
+			stats(runs, func(r run) float64 { return r.r.Test.Accuracy.Value() }),
 			mean(runs, func(r run) float64 { return rmse(t.val, r.r.History.ValAccuracy, 0, off, false) }),
 			mean(runs, func(r run) float64 { return rmse(t.loss, r.r.History.Loss, 1, off, true) }))
 	}
