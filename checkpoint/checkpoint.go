@@ -3,8 +3,8 @@ package checkpoint
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"

@@ -48,7 +48,7 @@ type NetConfig struct {
 // and the task, and checks that the network fits in memory and the batch
 // in the data.
 func (cfg *NetConfig) fit(sets dataSets) error {
-	cfg.Input, cfg.Task = sets.train.Features(), sets.task.String()
+	cfg.Input, cfg.Task, cfg.Dataset = sets.train.Features(), sets.task.String(), sets.info.name
 	cfg.Classes = sets.train.Classes()
 	if sets.task == data.TaskRegression {
 		cfg.Classes = sets.train.Targets()
