@@ -231,3 +231,44 @@ func TestOwnDataErrors(t *testing.T) {
 		})
 	}
 }
+
+// descent predict's classes are descent evaluate's: on the same rows the
+// accuracy and the confusion matrix computed from predict's CSV equal the
+// ones evaluate prints (the clusters overlap, so neither is trivially 1).
+func TestPredictAgreesWithEvaluate(t *testing.T) {
+	dir := t.TempDir()
+	rows := blobs(300, 3, 0, 8)
+	for i := range rows {
+		rows[i][0] += 500 * math.Sin(float64(i))
+	}
+	csv := writeCSV(t, dir, "d.csv", []string{"a", "b", "label"}, rows)
+	saved, out := filepath.Join(dir, "m.descent"), filepath.Join(dir, "p.csv")
+	status, _, errs := run(t, "train", "--data", csv, "--normalize", "standardize", "--epochs", "3", "--hidden", "8", "--save", saved, "--quiet")
+	require.Equal(t, cli.ExitOK, status, errs)
+	status, evalOut, errs := run(t, "evaluate", "--model", saved, "--data", csv)
+	require.Equal(t, cli.ExitOK, status, errs)
+	status, _, errs = run(t, "predict", "--model", saved, "--data", csv, "--out", out)
+	require.Equal(t, cli.ExitOK, status, errs)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Equal(t, "class,p_0,p_1,p_2", lines[0])
+	require.Len(t, lines, len(rows)+1)
+	correct := 0
+	cm := [3][3]int{}
+	for i, l := range lines[1:] {
+		var c int
+		_, err := fmt.Sscanf(strings.SplitN(l, ",", 2)[0], "%d", &c)
+		require.NoError(t, err)
+		if c == int(rows[i][2]) {
+			correct++
+		}
+		cm[int(rows[i][2])][c]++
+	}
+	acc := float64(correct) / float64(len(rows))
+	assert.Less(t, acc, 1.0)
+	assert.Contains(t, evalOut, fmt.Sprintf("accuracy %.4f", acc))
+	for i, row := range cm {
+		assert.Contains(t, evalOut, fmt.Sprintf("%d %3d %3d %3d", i, row[0], row[1], row[2]))
+	}
+}
