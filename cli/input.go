@@ -171,7 +171,10 @@ func streamRows(ctx context.Context, path, label string) (*rows, error) {
 			return nil, err
 		}
 	case ".csv":
-		if xPath, yPath, err = data.CSVCache(ctx, path, data.CSVOptions{Label: label}); err != nil {
+		// Converted a row at a time, so the whole file never sits in
+		// memory: the 1 GiB cap of an in-memory read does not apply (the
+		// cap on values, MaxTableValues, does).
+		if xPath, yPath, err = data.CSVCache(ctx, path, data.CSVOptions{Label: label, MaxBytes: 1 << 40}); err != nil {
 			return nil, err
 		}
 		targetName = label

@@ -10,7 +10,7 @@ source scripts/setup.sh
 # Debian's dataset-fashion-mnist and the PyTorch peer's protocol test
 # python3-torch: the test command installs all three, and makes the peer's
 # test fail rather than skip when torch cannot be run.
-scripts/setup-extras.sh chromium fashion-mnist torch
+scripts/setup-extras.sh chromium fashion-mnist torch sklearn
 export DESCENT_REQUIRE_TORCH=1
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
@@ -24,6 +24,9 @@ scripts/ctest.sh
 # else must still build (pure-Go fallback).
 CGO_ENABLED=0 go build ./...
 go test -count=1 -timeout 20m -skip '^TestSIGKILLThenResumeIsBitExact$' ./...
+# The resident-set bound of reading a 2 GiB .npy (data larger than memory):
+# it writes the file, so it runs only when asked, here.
+DESCENT_NPY_RSS_TEST=1 go test -count=1 -run '^TestNPYMatrixResidentBounded$' -v ./data | grep -E 'peak RssFile|^(--- |ok|FAIL)'
 # The SIGKILL trials of checkpointing (50 kills of a training child at random
 # moments, each resumed and compared bitwise), on their own and verbosely, so
 # that their count and result are printed.
@@ -34,7 +37,7 @@ go test -count=1 -timeout 10m -run '^TestSIGKILLThenResumeIsBitExact$' -v ./cli/
 # go test -fuzz takes one package and one target per run. About 40 s in all.
 for target in data:FuzzReadIDX model:FuzzDecode serve:FuzzDecode report:FuzzDecodeSummary \
   report:FuzzDecodeRun cli:FuzzParseMatrix cli:FuzzParseLabels checkpoint:FuzzDecodeSafetensors \
-  data:FuzzReadCSV data:FuzzReadNPY; do
+  data:FuzzReadCSV data:FuzzReadNPY data:FuzzOpenNPYMatrix; do
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${DESCENT_FUZZTIME:-4s}" "./${target%%:*}"
 done
 # Once more under the race detector (short mode skips the long MNIST runs):
