@@ -198,6 +198,8 @@ func TestHostileInputFiles(t *testing.T) {
 	idx := filepath.Join(dir, "idx")
 	require.NoError(t, os.Mkdir(idx, 0o755))
 	require.NoError(t, syscall.Mkfifo(filepath.Join(idx, "train-images-idx3-ubyte"), 0o600))
+	// A valid labels file beside it (one label): the FIFO is what is refused.
+	require.NoError(t, os.WriteFile(filepath.Join(idx, "train-labels-idx1-ubyte"), []byte{0, 0, 8, 1, 0, 0, 0, 1, 0}, 0o600))
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -209,7 +211,7 @@ func TestHostileInputFiles(t *testing.T) {
 		{[]string{"serve", "--model", "/dev/zero"}, []string{"/dev/zero", "character device"}},
 		{[]string{"serve", "--model", fifo, "--addr", "127.0.0.1:0"}, []string{fifo, "it is a FIFO"}},
 		{[]string{"report", exp}, []string{filepath.Join(exp, "summary.json"), "it is a FIFO"}},
-		{[]string{"train", "--data", idx}, []string{filepath.Join(idx, "train-images-idx3-ubyte") + " is not a regular file (it is a FIFO)"}},
+		{[]string{"train", "--data", idx}, []string{filepath.Join(idx, "train-images-idx3-ubyte") + ": not a regular file (it is a FIFO)"}},
 		{[]string{"train", "--data", "/dev/zero"}, []string{"--data /dev/zero: not a regular file or a folder (it is a character device)"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -26,7 +26,7 @@ func dataFlags() []ucli.Flag {
 		&ucli.Float64Flag{Name: "test-split", Value: 0.2, Usage: "fraction of --data held out as the test set when it has no test part of its own (and no --test-data is given), split as scikit-learn's train_test_split(random_state=42)"},
 		&ucli.StringFlag{Name: "label", Value: data.DefaultCSVLabel, Usage: "the CSV column that holds the target"},
 		&ucli.StringFlag{Name: "task", Value: "auto", Usage: "auto, classification, binary or regression; auto: whole-number targets are classes (two values: binary), anything else a regression, and the run says what it chose"},
-		&ucli.BoolFlag{Name: "stream", Usage: "keep the features of --data and --test-data on disk and read them a batch at a time, for data larger than memory: a .npy is memory-mapped, a CSV converted once to a binary cache beside it (FILE.descent-cache)"},
+		&ucli.BoolFlag{Name: "stream", Usage: "keep the features of --data and --test-data on disk and read them a batch at a time, for data larger than memory: a .npy read with pread (the next batch while this one trains), a CSV converted once to a binary cache beside it (FILE.descent-cache)"},
 		&ucli.StringFlag{Name: "normalize", Usage: "feature normalisation, fitted on the training split and stored in the model: none, scale (÷255), standardize or minmax", DefaultText: "scale for uint8 images, none otherwise"},
 	}
 }
