@@ -61,7 +61,8 @@ func TestScikitLearnFloors(t *testing.T) {
 	require.Len(t, ref.Datasets, 6)
 	for name, d := range ref.Datasets {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
+			// Not t.Parallel: urfave/cli's App.Run writes package-level
+			// flags (its HelpFlag), so two Runs at once race.
 			p := d.MLP.Params
 			require.Equal(t, []int{64}, p.Hidden)
 			var scores []float64
