@@ -15,7 +15,7 @@ import "math"
 //
 // with m, v and v̂ starting at zero. Slots, in order: m, v, and v̂ if AMSGrad.
 //
-// LearningRate (lr) is a field of the embedded base type that all three
+// The learning rate (lr) lives in the embedded base type that all three
 // optimizers share; it may be changed between steps.
 type Adam struct {
 	optimizerBase
@@ -36,7 +36,7 @@ type Adam struct {
 // The Keras defaults are NewAdam(0.001, 0.9, 0.999, 1e-7, false).
 func NewAdam(lr, beta1, beta2, epsilon float64, amsgrad bool) *Adam {
 	o := &Adam{Beta1: beta1, Beta2: beta2, Epsilon: epsilon, AMSGrad: amsgrad}
-	o.LearningRate = lr
+	o.lr = lr
 	return o
 }
 
@@ -55,7 +55,7 @@ func (o *Adam) Build(n int) {
 func (o *Adam) Step(params, grads []float32) {
 	o.checkStep(params, grads)
 	t := float64(o.iterations + 1)
-	alpha := float32(o.LearningRate * math.Sqrt(1-math.Pow(o.Beta2, t)) / (1 - math.Pow(o.Beta1, t)))
+	alpha := float32(o.lr * math.Sqrt(1-math.Pow(o.Beta2, t)) / (1 - math.Pow(o.Beta1, t)))
 	b1, b2, eps := float32(1-o.Beta1), float32(1-o.Beta2), float32(o.Epsilon)
 	vhat := o.vhat
 	g, m, v := grads[:len(params)], o.m[:len(params)], o.v[:len(params)]

@@ -20,6 +20,11 @@ type Optimizer interface {
 	Step(params, grads []float32)
 	// Iterations is the number of Steps taken since Build.
 	Iterations() int64
+	// LearningRate is the step size the next Step uses; SetLearningRate
+	// changes it between steps (schedules, the range test,
+	// ReduceLROnPlateau). It is configuration, not State.
+	LearningRate() float64
+	SetLearningRate(lr float64)
 	// State returns the optimizer's mutable state (iteration counter and
 	// slot buffers, in a fixed order) for checkpoints; SetState restores it.
 	State() OptimizerState

@@ -10,9 +10,9 @@ import (
 // their checkpoint state. Each optimizer embeds it and adds its
 // hyperparameters, Name, Build and Step.
 type optimizerBase struct {
-	// LearningRate is the step size. It is read on every Step, so it may be
-	// changed between steps (a schedule).
-	LearningRate float64
+	// lr is the step size. It is read on every Step, so it may be changed
+	// between steps (SetLearningRate: a schedule, a range test).
+	lr float64
 
 	built      bool
 	n          int // parameter count given to Build
@@ -61,6 +61,13 @@ func (b *optimizerBase) checkStep(params, grads []float32) {
 
 // Iterations is the number of Steps taken since Build.
 func (b *optimizerBase) Iterations() int64 { return b.iterations }
+
+// LearningRate returns the step size the next Step uses.
+func (b *optimizerBase) LearningRate() float64 { return b.lr }
+
+// SetLearningRate sets the step size of the following Steps (Keras's
+// optimizer.learning_rate = lr); it is not part of the State.
+func (b *optimizerBase) SetLearningRate(lr float64) { b.lr = lr }
 
 // State returns a copy of the iteration counter and the slots.
 func (b *optimizerBase) State() OptimizerState {

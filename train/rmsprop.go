@@ -17,7 +17,7 @@ import "math"
 // with v, ḡ and m starting at zero. Slots, in order: v; m if Momentum > 0;
 // ḡ if Centered (the Keras order).
 //
-// LearningRate (lr) is a field of the embedded base type that all three
+// The learning rate (lr) lives in the embedded base type that all three
 // optimizers share; it may be changed between steps.
 type RMSprop struct {
 	optimizerBase
@@ -41,7 +41,7 @@ type RMSprop struct {
 // order. The Keras defaults are NewRMSprop(0.001, 0.9, 0, 1e-7, false).
 func NewRMSprop(lr, rho, momentum, epsilon float64, centered bool) *RMSprop {
 	o := &RMSprop{Rho: rho, Momentum: momentum, Epsilon: epsilon, Centered: centered}
-	o.LearningRate = lr
+	o.lr = lr
 	return o
 }
 
@@ -59,7 +59,7 @@ func (o *RMSprop) Build(n int) {
 // Step applies one RMSprop update to params in place.
 func (o *RMSprop) Step(params, grads []float32) {
 	o.checkStep(params, grads)
-	lr, rho, rho1 := float32(o.LearningRate), float32(o.Rho), float32(1-o.Rho)
+	lr, rho, rho1 := float32(o.lr), float32(o.Rho), float32(1-o.Rho)
 	mu, eps := float32(o.Momentum), float32(o.Epsilon)
 	m, gbar := o.m, o.gbar
 	g, v := grads[:len(params)], o.v[:len(params)]

@@ -11,7 +11,7 @@ package train
 // with m starting at zero (Nesterov uses the updated m). Nesterov without momentum is plain SGD, as in
 // Keras. Slots: the momentum m, only when Momentum ≠ 0 at Build.
 //
-// LearningRate (lr) is a field of the embedded base type that all three
+// The learning rate (lr) lives in the embedded base type that all three
 // optimizers share; it may be changed between steps.
 type SGD struct {
 	optimizerBase
@@ -30,7 +30,7 @@ type SGD struct {
 // NewSGD(0.01, 0, false).
 func NewSGD(lr, momentum float64, nesterov bool) *SGD {
 	o := &SGD{Momentum: momentum, Nesterov: nesterov}
-	o.LearningRate = lr
+	o.lr = lr
 	return o
 }
 
@@ -48,7 +48,7 @@ func (o *SGD) Build(n int) {
 // Step applies one SGD update to params in place.
 func (o *SGD) Step(params, grads []float32) {
 	o.checkStep(params, grads)
-	lr, mu, nesterov := float32(o.LearningRate), float32(o.Momentum), o.Nesterov
+	lr, mu, nesterov := float32(o.lr), float32(o.Momentum), o.Nesterov
 	g := grads[:len(params)]
 	if o.m == nil {
 		for i := range params {

@@ -28,7 +28,7 @@ func TestSGDKerasSingleStep(t *testing.T) {
 	o.Step(params, []float32{1, 6, 7, 2})
 	assertAllClose(t, []float64{0.5, -1, -0.5, 3}, params, 1e-4, 1e-4)
 	assert.Equal(t, int64(1), o.Iterations())
-	assert.Equal(t, 0.5, o.LearningRate)
+	assert.Equal(t, 0.5, o.LearningRate())
 	assert.Empty(t, o.State().Slots, "no momentum slot without momentum, as in Keras")
 }
 
