@@ -53,7 +53,7 @@ func (o *Adam) Build(n int) {
 
 // Step applies one Adam update to params in place.
 func (o *Adam) Step(params, grads []float32) {
-	o.checkStep(params, grads)
+	o.beginStep(params, grads)
 	t := float64(o.iterations + 1)
 	alpha := float32(o.lr * math.Sqrt(1-math.Pow(o.Beta2, t)) / (1 - math.Pow(o.Beta1, t)))
 	b1, b2, eps := float32(1-o.Beta1), float32(1-o.Beta2), float32(o.Epsilon)

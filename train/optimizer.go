@@ -44,3 +44,17 @@ type OptimizerState struct {
 	// m, v and, with amsgrad, v̂).
 	Slots [][]float32
 }
+
+// WeightDecayer is implemented by every optimizer of this package (SGD,
+// RMSprop, Adam, AdamW, Nadam): the decoupled weight decay of Keras 3's
+// weight_decay= argument (keras/src/optimizers/base_optimizer.py,
+// _apply_weight_decay), applied to every parameter before the rule's
+// update as
+//
+//	w ← w − w·wd·lr
+//
+// It is configuration, like the learning rate, not part of the State.
+type WeightDecayer interface {
+	WeightDecay() float64
+	SetWeightDecay(wd float64)
+}

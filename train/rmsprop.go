@@ -58,7 +58,7 @@ func (o *RMSprop) Build(n int) {
 
 // Step applies one RMSprop update to params in place.
 func (o *RMSprop) Step(params, grads []float32) {
-	o.checkStep(params, grads)
+	o.beginStep(params, grads)
 	lr, rho, rho1 := float32(o.lr), float32(o.Rho), float32(1-o.Rho)
 	mu, eps := float32(o.Momentum), float32(o.Epsilon)
 	m, gbar := o.m, o.gbar

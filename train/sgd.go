@@ -47,7 +47,7 @@ func (o *SGD) Build(n int) {
 
 // Step applies one SGD update to params in place.
 func (o *SGD) Step(params, grads []float32) {
-	o.checkStep(params, grads)
+	o.beginStep(params, grads)
 	lr, mu, nesterov := float32(o.lr), float32(o.Momentum), o.Nesterov
 	g := grads[:len(params)]
 	if o.m == nil {
