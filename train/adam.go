@@ -15,8 +15,9 @@ import "math"
 //
 // with m, v and v̂ starting at zero. Slots, in order: m, v, and v̂ if AMSGrad.
 //
-// The learning rate (lr) lives in the embedded base type that all three
-// optimizers share; it may be changed between steps.
+// The learning rate (lr) and the decoupled weight decay (SetWeightDecay,
+// applied before the update) live in the embedded base type that every
+// optimizer shares; both may be changed between steps.
 type Adam struct {
 	optimizerBase
 	// Beta1 is β₁, the decay of the first moment (Keras default 0.9).

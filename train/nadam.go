@@ -70,9 +70,18 @@ func (o *Nadam) SetState(s OptimizerState) error {
 	if err := o.optimizerBase.SetState(s); err != nil {
 		return err
 	}
+	// Past some 900 steps 0.96ᵏ is too small to change 1 − ½·0.96ᵏ, so
+	// every later uₖ is β₁ exactly; after some 7,000 more (β₁ = 0.9) Π is
+	// a subnormal that Π·β₁ rounds back to (or 0). From such a fixed point
+	// nothing changes any more, and the loop may stop.
 	p := 1.0
 	for k := int64(1); k <= o.iterations; k++ {
-		p *= o.momentumCache(k)
+		u := o.momentumCache(k)
+		next := p * u
+		if next == p && u == o.Beta1 {
+			break
+		}
+		p = next
 	}
 	o.uProduct = p
 	return nil

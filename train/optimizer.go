@@ -4,10 +4,13 @@ package train
 // same length (see package model for the layout). One call to Step is one
 // training iteration.
 //
-// Each rule lives in its own file (sgd.go, rmsprop.go, adam.go) and follows
-// the Keras 3 formulas and defaults; the shared plumbing (learning rate,
-// iteration counter, slot allocation, state for checkpoints) lives once in
-// the embedded base type.
+// Each rule lives in its own file (sgd.go, rmsprop.go, adam.go, adamw.go,
+// nadam.go) and follows the Keras 3 formulas and defaults; the shared
+// plumbing (learning rate, decoupled weight decay, iteration counter, slot
+// allocation, state for checkpoints) lives once in the embedded base type.
+// Keras's gradient clipping (clipnorm, clipvalue, global_clipnorm) is not
+// part of the optimizer here but a GradientHook (ClipNorm, ClipValue,
+// ClipGlobalNorm), which runs before Step as Keras clips before updating.
 type Optimizer interface {
 	// Name is the optimizer's name as accepted by --optimizer.
 	Name() string

@@ -17,8 +17,9 @@ import "math"
 // with v, ḡ and m starting at zero. Slots, in order: v; m if Momentum > 0;
 // ḡ if Centered (the Keras order).
 //
-// The learning rate (lr) lives in the embedded base type that all three
-// optimizers share; it may be changed between steps.
+// The learning rate (lr) and the decoupled weight decay (SetWeightDecay,
+// applied before the update) live in the embedded base type that every
+// optimizer shares; both may be changed between steps.
 type RMSprop struct {
 	optimizerBase
 	// Rho is ρ, the decay of the moving averages (Keras default 0.9).
