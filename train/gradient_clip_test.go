@@ -136,3 +136,38 @@ func TestClipHooksAllocateNothing(t *testing.T) {
 		}
 	}))
 }
+
+// One SGD step (lr 0.1, w = 1 everywhere) after each clipping, by hand:
+// w − 0.1·clip(g). The gradient is W₀ = [3 0 −4 0], b₀ = [0.3 0.4],
+// W₁ = [100 100], b₁ = [−2] on tinyNet.
+func TestClipThenStep(t *testing.T) {
+	m := tinyNet(t)
+	byNorm, _ := train.ClipNorm(m, 1)
+	byValue, _ := train.ClipValue(1)
+	global, _ := train.ClipGlobalNorm(1)
+	r := float32(math.Sqrt2 / 2)
+	// The global norm: √(9 + 16 + 0.09 + 0.16 + 2·10⁴ + 4) = √20029.25.
+	s := float32(1 / math.Sqrt(20029.25))
+	for _, tc := range []struct {
+		name string
+		hook train.GradientHook
+		want []float32 // 1 − 0.1·clipped g
+	}{
+		// Per variable: W₀/5, b₀ as is, W₁·(1/(100√2)), b₁/2.
+		{"clipnorm 1", byNorm, []float32{1 - 0.06, 1, 1 + 0.08, 1, 1 - 0.03, 1 - 0.04, 1 - 0.1*r, 1 - 0.1*r, 1 + 0.1}},
+		// Elementwise to [−1, 1].
+		{"clipvalue 1", byValue, []float32{1 - 0.1, 1, 1 + 0.1, 1, 1 - 0.03, 1 - 0.04, 1 - 0.1, 1 - 0.1, 1 + 0.1}},
+		// Everything scaled by 1/√20029.25.
+		{"global_clipnorm 1", global, []float32{1 - 0.3*s, 1, 1 + 0.4*s, 1, 1 - 0.03*s, 1 - 0.04*s, 1 - 10*s, 1 - 10*s, 1 + 0.2*s}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := &train.StepGradients{Grads: []float32{3, 0, -4, 0, 0.3, 0.4, 100, 100, -2}}
+			require.NoError(t, tc.hook.OnGradients(g))
+			w := []float32{1, 1, 1, 1, 1, 1, 1, 1, 1}
+			o := train.NewSGD(0.1, 0, false)
+			o.Build(len(w))
+			o.Step(w, g.Grads)
+			assert.InDeltaSlice(t, tc.want, w, 1e-6)
+		})
+	}
+}
