@@ -78,6 +78,15 @@ func (k *ckptRun) identify(ctx context.Context, cfg NetConfig, sets dataSets, li
 		OptimizerConfig: map[string]string{"lr": g(cfg.LR), "momentum": g(cfg.Momentum)},
 		Seed:            cfg.Seed, BatchSize: cfg.BatchSize,
 	}
+	// The regularisation changes every step after a resume too; set only
+	// when on, so checkpoints written without it still match.
+	r := cfg.Regularization
+	for name, v := range map[string]float64{"weight_decay": r.WeightDecay, "clipnorm": r.ClipNorm,
+		"clipvalue": r.ClipValue, "global_clipnorm": r.GlobalClipNorm, "label_smoothing": r.LabelSmoothing} {
+		if v != 0 {
+			k.id.OptimizerConfig[name] = g(v)
+		}
+	}
 	k.config, _ = json.Marshal(cfg)
 	return nil
 }

@@ -40,6 +40,9 @@ type NetConfig struct {
 	Threads    int     `json:"threads"`
 	// OnNaN is --on-nan: what a non-finite loss does, "stop" or "continue".
 	OnNaN string `json:"on_nan"`
+	// Regularization is what --weight-decay, --clipnorm, --clipvalue,
+	// --global-clipnorm and --label-smoothing say (flags_regularize.go).
+	Regularization
 
 	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
 }

@@ -86,7 +86,11 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	if err != nil {
 		return nil, err
 	}
-	tr, err := train.NewTrainer(m, eng, opt, taskLoss(sets.task), cfg.BatchSize)
+	loss, opts, err := applyRegularization(cfg.Regularization, m, opt, taskLoss(sets.task))
+	if err != nil {
+		return nil, err
+	}
+	tr, err := train.NewTrainer(m, eng, opt, loss, cfg.BatchSize, opts...)
 	if err != nil {
 		return nil, err
 	}

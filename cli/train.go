@@ -18,10 +18,10 @@ import (
 
 // trainFlags are the flags of descent train; sweep and compare reuse them.
 func trainFlags() []ucli.Flag {
-	return append(dataFlags(),
+	return append(append(dataFlags(),
 		&ucli.StringFlag{Name: "hidden", Value: "128,128", Usage: "hidden layer widths, comma-separated"},
 		&ucli.StringFlag{Name: "activation", Value: "sigmoid", Usage: "hidden activation: linear, sigmoid, tanh, relu"},
-		&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "sgd, momentum, nesterov, rmsprop or adam"},
+		&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "sgd, momentum, nesterov, rmsprop, adam, adamw or nadam"},
 		&ucli.Float64Flag{Name: "lr", Usage: "learning rate", DefaultText: "Keras's default for the optimizer: 0.01 for SGD, 0.001 otherwise"},
 		&ucli.Float64Flag{Name: "momentum", Usage: "momentum", DefaultText: "0.9 for momentum and nesterov, 0 otherwise"},
 		&ucli.IntFlag{Name: "epochs", Value: 10, Usage: "passes over the training data"},
@@ -34,7 +34,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
 		&ucli.StringFlag{Name: "on-nan", Value: "stop", Usage: "what a non-finite (NaN, Inf) loss does: stop (exit status 3, outputs so far written) or continue (train on and report NaN, as Keras does)"},
-	)
+	), regularizeFlags()...)
 }
 
 func trainCommand(env Env) *ucli.Command {
@@ -113,6 +113,9 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	}
 	if _, err := train.ParseNonFinitePolicy(cfg.OnNaN); err != nil {
 		return cfg, usagef("--on-nan: %q: want stop or continue", cfg.OnNaN)
+	}
+	if err := readRegularizeFlags(c, &cfg); err != nil {
+		return cfg, err
 	}
 	return cfg, checkTrainingSize(cfg)
 }

@@ -15,8 +15,9 @@ import "math"
 //
 // with m, v and v̂ starting at zero. Slots, in order: m, v, and v̂ if AMSGrad.
 //
-// The learning rate (lr) lives in the embedded base type that all three
-// optimizers share; it may be changed between steps.
+// The learning rate (lr) and the decoupled weight decay (SetWeightDecay,
+// applied before the update) live in the embedded base type that every
+// optimizer shares; both may be changed between steps.
 type Adam struct {
 	optimizerBase
 	// Beta1 is β₁, the decay of the first moment (Keras default 0.9).
@@ -53,7 +54,7 @@ func (o *Adam) Build(n int) {
 
 // Step applies one Adam update to params in place.
 func (o *Adam) Step(params, grads []float32) {
-	o.checkStep(params, grads)
+	o.beginStep(params, grads)
 	t := float64(o.iterations + 1)
 	alpha := float32(o.lr * math.Sqrt(1-math.Pow(o.Beta2, t)) / (1 - math.Pow(o.Beta1, t)))
 	b1, b2, eps := float32(1-o.Beta1), float32(1-o.Beta2), float32(o.Epsilon)

@@ -15,6 +15,11 @@ import "github.com/descent-ml/descent/backend"
 // and yTrue may be soft (in [0, 1]). 1 − p̂ is computed in T before the log,
 // as Keras does. No renormalisation.
 func BinaryCrossentropy[T backend.Float](yTrue, yPred []T, batch, units int, out []T) {
+	binaryCrossentropy(yTrue, yPred, batch, units, out, noSmoothing[T]())
+}
+
+// binaryCrossentropy is [BinaryCrossentropy] of the targets smoothed by ls.
+func binaryCrossentropy[T backend.Float](yTrue, yPred []T, batch, units int, out []T, ls smoothing[T]) {
 	lossCheck("BinaryCrossentropy", batch, units, len(yTrue), batch*units, len(yPred), len(out), batch)
 	lo, hi := lossClipBounds[T]()
 	u := T(units)
@@ -23,6 +28,7 @@ func BinaryCrossentropy[T backend.Float](yTrue, yPred []T, batch, units int, out
 		p := yPred[i*units : (i+1)*units]
 		var l T
 		for j, y := range t {
+			y = ls.apply(y)
 			c, _ := lossClip(p[j], lo, hi)
 			b := y * lossLog(c)
 			b += (1 - y) * lossLog(1-c)
@@ -43,6 +49,12 @@ func BinaryCrossentropy[T backend.Float](yTrue, yPred []T, batch, units int, out
 // TensorFlow's clip_by_value gradient gives (so a saturated prediction of
 // exactly 0 or 1 gets no gradient, wrong or right).
 func BinaryCrossentropyGrad[T backend.Float](yTrue, yPred []T, batch, units int, grad []T) {
+	binaryCrossentropyGrad(yTrue, yPred, batch, units, grad, noSmoothing[T]())
+}
+
+// binaryCrossentropyGrad is [BinaryCrossentropyGrad] of the targets
+// smoothed by ls.
+func binaryCrossentropyGrad[T backend.Float](yTrue, yPred []T, batch, units int, grad []T, ls smoothing[T]) {
 	lossCheck("BinaryCrossentropyGrad", batch, units, len(yTrue), batch*units, len(yPred), len(grad), batch*units)
 	lo, hi := lossClipBounds[T]()
 	un := T(units) * T(batch)
@@ -52,24 +64,34 @@ func BinaryCrossentropyGrad[T backend.Float](yTrue, yPred []T, batch, units int,
 			grad[i] = 0
 			continue
 		}
-		grad[i] = (p - y) / (p * (1 - p)) / un
+		grad[i] = (p - ls.apply(y)) / (p * (1 - p)) / un
 	}
 }
 
 // BinaryCrossentropyLoss is the float32 [Loss] "binary_crossentropy" on
 // probabilities: PerSample is [BinaryCrossentropy] and Gradient is
 // [BinaryCrossentropyGrad] at T = float32.
-type BinaryCrossentropyLoss struct{}
+//
+// LabelSmoothing is Keras 3's label_smoothing (keras/src/losses/losses.py,
+// binary_crossentropy): with ls > 0 every target is squeezed towards ½,
+//
+//	y ← y·(1 − ls) + ½·ls
+//
+// in both PerSample and Gradient. 0 (the zero value) is no smoothing, bit
+// for bit; it must lie in [0, 1] (see WithLabelSmoothing).
+type BinaryCrossentropyLoss struct {
+	LabelSmoothing float64
+}
 
 // Name returns "binary_crossentropy".
 func (BinaryCrossentropyLoss) Name() string { return "binary_crossentropy" }
 
 // PerSample implements [Loss] with [BinaryCrossentropy].
-func (BinaryCrossentropyLoss) PerSample(yTrue, yPred []float32, batch, units int, out []float32) {
-	BinaryCrossentropy(yTrue, yPred, batch, units, out)
+func (l BinaryCrossentropyLoss) PerSample(yTrue, yPred []float32, batch, units int, out []float32) {
+	binaryCrossentropy(yTrue, yPred, batch, units, out, binarySmoothing[float32](l.LabelSmoothing))
 }
 
 // Gradient implements [Loss] with [BinaryCrossentropyGrad].
-func (BinaryCrossentropyLoss) Gradient(yTrue, yPred []float32, batch, units int, grad []float32) {
-	BinaryCrossentropyGrad(yTrue, yPred, batch, units, grad)
+func (l BinaryCrossentropyLoss) Gradient(yTrue, yPred []float32, batch, units int, grad []float32) {
+	binaryCrossentropyGrad(yTrue, yPred, batch, units, grad, binarySmoothing[float32](l.LabelSmoothing))
 }

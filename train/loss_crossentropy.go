@@ -87,19 +87,25 @@ func lossCheck(fn string, batch, units, nTrue, wantTrue, nPred, nOut, wantOut in
 // np.log's SIMD kernels are sometimes an ulp off the correctly rounded log
 // that math.Log (and libm) return, so expect agreement to 1–3 ulps.
 func CategoricalCrossentropy[T backend.Float](yTrue, yPred []T, batch, units int, out []T) {
+	categoricalCrossentropy(yTrue, yPred, batch, units, out, noSmoothing[T]())
+}
+
+// categoricalCrossentropy is [CategoricalCrossentropy] of the targets
+// smoothed by s.
+func categoricalCrossentropy[T backend.Float](yTrue, yPred []T, batch, units int, out []T, s smoothing[T]) {
 	lossCheck("CategoricalCrossentropy", batch, units, len(yTrue), batch*units, len(yPred), len(out), batch)
 	lo, hi := lossClipBounds[T]()
 	for i := 0; i < batch; i++ {
 		t := yTrue[i*units : (i+1)*units]
 		p := yPred[i*units : (i+1)*units]
-		var s T
+		var sum T
 		for _, v := range p {
-			s += v
+			sum += v
 		}
 		var l T
 		for j, y := range t {
-			q, _ := lossClip(p[j]/s, lo, hi)
-			l += y * -lossLog(q) // −Σ y·log q̂ with the sign moved inside: exact
+			q, _ := lossClip(p[j]/sum, lo, hi)
+			l += s.apply(y) * -lossLog(q) // −Σ y·log q̂ with the sign moved inside: exact
 		}
 		out[i] = l
 	}
@@ -127,6 +133,12 @@ func CategoricalCrossentropy[T backend.Float](yTrue, yPred []T, batch, units int
 // TensorFlow's does. For a row that already sums to 1 and no clipping this
 // is the familiar (1 − yTrueᵢₘ/yPredᵢₘ)/N for one-hot targets.
 func CategoricalCrossentropyGrad[T backend.Float](yTrue, yPred []T, batch, units int, grad []T) {
+	categoricalCrossentropyGrad(yTrue, yPred, batch, units, grad, noSmoothing[T]())
+}
+
+// categoricalCrossentropyGrad is [CategoricalCrossentropyGrad] of the
+// targets smoothed by ls.
+func categoricalCrossentropyGrad[T backend.Float](yTrue, yPred []T, batch, units int, grad []T, ls smoothing[T]) {
 	lossCheck("CategoricalCrossentropyGrad", batch, units, len(yTrue), batch*units, len(yPred), len(grad), batch*units)
 	lo, hi := lossClipBounds[T]()
 	n := T(batch)
@@ -140,6 +152,7 @@ func CategoricalCrossentropyGrad[T backend.Float](yTrue, yPred []T, batch, units
 		}
 		var y T // Yᵢ: the target mass on entries where the clip passes
 		for j, v := range t {
+			v = ls.apply(v)
 			if v == 0 {
 				continue
 			}
@@ -149,6 +162,7 @@ func CategoricalCrossentropyGrad[T backend.Float](yTrue, yPred []T, batch, units
 		}
 		base := y / s
 		for j, v := range t {
+			v = ls.apply(v)
 			gj := base
 			if v != 0 {
 				if _, pass := lossClip(p[j]/s, lo, hi); pass {
@@ -257,6 +271,13 @@ func CategoricalCrossentropyFromLogitsGrad[T backend.Float](yTrue, logits []T, b
 // clipped (softmax rows already sum to 1). The trainer back-propagates it
 // with model.GradLogits, skipping the softmax's Jacobian.
 func SoftmaxCrossentropyGrad[T backend.Float](yTrue, probs []T, batch, units int, grad []T) {
+	softmaxCrossentropyGrad(yTrue, probs, batch, units, grad, noSmoothing[T]())
+}
+
+// softmaxCrossentropyGrad is [SoftmaxCrossentropyGrad] of the targets
+// smoothed by ls: (Yᵢ·p − ls(y))/N with Yᵢ = Σⱼ ls(yᵢⱼ), which is
+// (p − y_smooth)/N for rows summing to 1.
+func softmaxCrossentropyGrad[T backend.Float](yTrue, probs []T, batch, units int, grad []T, ls smoothing[T]) {
 	lossCheck("SoftmaxCrossentropyGrad", batch, units, len(yTrue), batch*units, len(probs), len(grad), batch*units)
 	n := T(batch)
 	for i := 0; i < batch; i++ {
@@ -265,10 +286,10 @@ func SoftmaxCrossentropyGrad[T backend.Float](yTrue, probs []T, batch, units int
 		g := grad[i*units : (i+1)*units]
 		var y T
 		for _, v := range t {
-			y += v
+			y += ls.apply(v)
 		}
 		for j, v := range t {
-			g[j] = (y*p[j] - v) / n
+			g[j] = (y*p[j] - ls.apply(v)) / n
 		}
 	}
 }
@@ -278,17 +299,30 @@ func SoftmaxCrossentropyGrad[T backend.Float](yTrue, probs []T, batch, units int
 // [CategoricalCrossentropy] and Gradient is [CategoricalCrossentropyGrad]
 // at T = float32. When the last layer is a softmax the trainer uses
 // [SoftmaxCrossentropyGrad] instead of Gradient.
-type CategoricalCrossentropyLoss struct{}
+//
+// LabelSmoothing is Keras 3's label_smoothing
+// (keras/src/losses/losses.py, categorical_crossentropy): with ls > 0 every
+// target is replaced, in all three (PerSample, Gradient and the fused
+// softmax gradient), by
+//
+//	y ← y·(1 − ls) + ls/K                  (K = units, the class count)
+//
+// so a one-hot row becomes 1 − ls + ls/K on its class and ls/K elsewhere
+// and the fused gradient is (p − y_smooth)/N. 0 (the zero value) is no
+// smoothing, bit for bit; it must lie in [0, 1] (see WithLabelSmoothing).
+type CategoricalCrossentropyLoss struct {
+	LabelSmoothing float64
+}
 
 // Name returns "categorical_crossentropy".
 func (CategoricalCrossentropyLoss) Name() string { return "categorical_crossentropy" }
 
 // PerSample implements [Loss] with [CategoricalCrossentropy].
-func (CategoricalCrossentropyLoss) PerSample(yTrue, yPred []float32, batch, units int, out []float32) {
-	CategoricalCrossentropy(yTrue, yPred, batch, units, out)
+func (l CategoricalCrossentropyLoss) PerSample(yTrue, yPred []float32, batch, units int, out []float32) {
+	categoricalCrossentropy(yTrue, yPred, batch, units, out, categoricalSmoothing[float32](l.LabelSmoothing, units))
 }
 
 // Gradient implements [Loss] with [CategoricalCrossentropyGrad].
-func (CategoricalCrossentropyLoss) Gradient(yTrue, yPred []float32, batch, units int, grad []float32) {
-	CategoricalCrossentropyGrad(yTrue, yPred, batch, units, grad)
+func (l CategoricalCrossentropyLoss) Gradient(yTrue, yPred []float32, batch, units int, grad []float32) {
+	categoricalCrossentropyGrad(yTrue, yPred, batch, units, grad, categoricalSmoothing[float32](l.LabelSmoothing, units))
 }

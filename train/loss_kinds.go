@@ -32,9 +32,9 @@ var (
 )
 
 // SoftmaxLogitsGradient implements [SoftmaxFusedLoss] with
-// [SoftmaxCrossentropyGrad].
-func (CategoricalCrossentropyLoss) SoftmaxLogitsGradient(yTrue, probs []float32, batch, units int, grad []float32) {
-	SoftmaxCrossentropyGrad(yTrue, probs, batch, units, grad)
+// [SoftmaxCrossentropyGrad] of the smoothed targets.
+func (l CategoricalCrossentropyLoss) SoftmaxLogitsGradient(yTrue, probs []float32, batch, units int, grad []float32) {
+	softmaxCrossentropyGrad(yTrue, probs, batch, units, grad, categoricalSmoothing[float32](l.LabelSmoothing, units))
 }
 
 // SoftmaxLogitsGradient implements [SoftmaxFusedLoss] with

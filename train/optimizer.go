@@ -4,10 +4,13 @@ package train
 // same length (see package model for the layout). One call to Step is one
 // training iteration.
 //
-// Each rule lives in its own file (sgd.go, rmsprop.go, adam.go) and follows
-// the Keras 3 formulas and defaults; the shared plumbing (learning rate,
-// iteration counter, slot allocation, state for checkpoints) lives once in
-// the embedded base type.
+// Each rule lives in its own file (sgd.go, rmsprop.go, adam.go, adamw.go,
+// nadam.go) and follows the Keras 3 formulas and defaults; the shared
+// plumbing (learning rate, decoupled weight decay, iteration counter, slot
+// allocation, state for checkpoints) lives once in the embedded base type.
+// Keras's gradient clipping (clipnorm, clipvalue, global_clipnorm) is not
+// part of the optimizer here but a GradientHook (ClipNorm, ClipValue,
+// ClipGlobalNorm), which runs before Step as Keras clips before updating.
 type Optimizer interface {
 	// Name is the optimizer's name as accepted by --optimizer.
 	Name() string
@@ -43,4 +46,18 @@ type OptimizerState struct {
 	// parameter count, in the order the optimizer documents (e.g. Adam:
 	// m, v and, with amsgrad, v̂).
 	Slots [][]float32
+}
+
+// WeightDecayer is implemented by every optimizer of this package (SGD,
+// RMSprop, Adam, AdamW, Nadam): the decoupled weight decay of Keras 3's
+// weight_decay= argument (keras/src/optimizers/base_optimizer.py,
+// _apply_weight_decay), applied to every parameter before the rule's
+// update as
+//
+//	w ← w − w·wd·lr
+//
+// It is configuration, like the learning rate, not part of the State.
+type WeightDecayer interface {
+	WeightDecay() float64
+	SetWeightDecay(wd float64)
 }

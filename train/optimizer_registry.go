@@ -17,13 +17,16 @@ type optimizerEntry struct {
 // optimizerRegistry lists every accepted optimizer name, in the order
 // OptimizerNames gives them. The defaults are Keras 3's
 // (keras/src/optimizers/*.py): learning rate 0.01 for SGD, 0.001 for the
-// others; rho 0.9 for RMSprop; beta₁ 0.9, beta₂ 0.999 for Adam; epsilon 1e-7.
+// others; rho 0.9 for RMSprop; beta₁ 0.9, beta₂ 0.999 for Adam, AdamW and
+// Nadam; weight decay 0.004 for AdamW (none for the others); epsilon 1e-7.
 var optimizerRegistry = []optimizerEntry{
 	{"sgd", 0.01, 0, func(lr, mom float64) Optimizer { return NewSGD(lr, mom, false) }},
 	{"momentum", 0.01, 0.9, func(lr, mom float64) Optimizer { return NewSGD(lr, mom, false) }},
 	{"nesterov", 0.01, 0.9, func(lr, mom float64) Optimizer { return NewSGD(lr, mom, true) }},
 	{"rmsprop", 0.001, 0, func(lr, mom float64) Optimizer { return NewRMSprop(lr, 0.9, mom, 1e-7, false) }},
 	{"adam", 0.001, 0, func(lr, _ float64) Optimizer { return NewAdam(lr, 0.9, 0.999, 1e-7, false) }},
+	{"adamw", 0.001, 0, func(lr, _ float64) Optimizer { return NewAdamW(lr, 0.004, 0.9, 0.999, 1e-7, false) }},
+	{"nadam", 0.001, 0, func(lr, _ float64) Optimizer { return NewNadam(lr, 0.9, 0.999, 1e-7) }},
 }
 
 func lookupOptimizer(name string) (optimizerEntry, bool) {
@@ -36,7 +39,7 @@ func lookupOptimizer(name string) (optimizerEntry, bool) {
 }
 
 // OptimizerNames returns the names NewOptimizerByName accepts: "sgd",
-// "momentum", "nesterov", "rmsprop", "adam". The slice is the caller's.
+// "momentum", "nesterov", "rmsprop", "adam", "adamw", "nadam". The slice is the caller's.
 func OptimizerNames() []string {
 	names := make([]string, len(optimizerRegistry))
 	for i, e := range optimizerRegistry {
@@ -62,9 +65,22 @@ func DefaultMomentum(name string) float64 {
 	return e.momentum
 }
 
+// DefaultWeightDecay is Keras 3's default weight_decay of the named
+// optimizer: 0.004 for adamw, 0 (none) for the others and for an unknown
+// name.
+func DefaultWeightDecay(name string) float64 {
+	if e, ok := lookupOptimizer(name); ok {
+		if w, ok := e.build(e.lr, e.momentum).(WeightDecayer); ok {
+			return w.WeightDecay()
+		}
+	}
+	return 0
+}
+
 // NewOptimizerByName builds the named optimizer with learning rate lr and
-// momentum (for the SGD variants and RMSprop; Adam has none and ignores it),
-// and Keras 3's defaults for the rest. Names are matched exactly. An unknown
+// momentum (for the SGD variants and RMSprop; the Adam family has none and
+// ignores it), and Keras 3's defaults for the rest (AdamW's weight decay
+// 0.004 included). Names are matched exactly. An unknown
 // name gives an error that lists the valid ones.
 func NewOptimizerByName(name string, lr, momentum float64) (Optimizer, error) {
 	if e, ok := lookupOptimizer(name); ok {

@@ -8,7 +8,7 @@ import (
 )
 
 func TestOptimizerRegistry(t *testing.T) {
-	assert.Equal(t, []string{"sgd", "momentum", "nesterov", "rmsprop", "adam"}, OptimizerNames())
+	assert.Equal(t, []string{"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw", "nadam"}, OptimizerNames())
 	names := OptimizerNames()
 	names[0] = "changed"
 	assert.Equal(t, "sgd", OptimizerNames()[0], "OptimizerNames returns a copy")
@@ -23,6 +23,8 @@ func TestOptimizerRegistry(t *testing.T) {
 		{"nesterov", 0.01, 0.9, NewSGD(0.5, 0.25, true)},
 		{"rmsprop", 0.001, 0, NewRMSprop(0.5, 0.9, 0.25, 1e-7, false)},
 		{"adam", 0.001, 0, NewAdam(0.5, 0.9, 0.999, 1e-7, false)}, // no momentum
+		{"adamw", 0.001, 0, NewAdamW(0.5, 0.004, 0.9, 0.999, 1e-7, false)},
+		{"nadam", 0.001, 0, NewNadam(0.5, 0.9, 0.999, 1e-7)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			assert.Equal(t, c.lr, DefaultLearningRate(c.name))
@@ -41,14 +43,23 @@ func TestOptimizerRegistry(t *testing.T) {
 	// listing the valid names (and a hint for a near miss).
 	assert.Equal(t, 0.001, DefaultLearningRate("adagrad"))
 	assert.Equal(t, 0.0, DefaultMomentum("adagrad"))
+	// Keras's default weight_decay: AdamW's 0.004, none for the rest.
+	for _, name := range OptimizerNames() {
+		want := 0.0
+		if name == "adamw" {
+			want = 0.004
+		}
+		assert.Equal(t, want, DefaultWeightDecay(name), name)
+	}
+	assert.Equal(t, 0.0, DefaultWeightDecay("adagrad"))
 	for _, bad := range []string{"", "adagrad", "SGD ", "Adam"} {
 		o, err := NewOptimizerByName(bad, 0.1, 0)
 		assert.Nil(t, o, bad)
 		require.Error(t, err, bad)
-		assert.ErrorContains(t, err, "valid optimizers: sgd, momentum, nesterov, rmsprop, adam", bad)
+		assert.ErrorContains(t, err, "valid optimizers: sgd, momentum, nesterov, rmsprop, adam, adamw, nadam", bad)
 	}
 	_, err := NewOptimizerByName("Adam", 0.1, 0)
 	assert.ErrorContains(t, err, `did you mean "adam"?`)
 	_, err = NewOptimizerByName("adagrad", 0.1, 0)
-	assert.EqualError(t, err, `train: unknown optimizer "adagrad"; valid optimizers: sgd, momentum, nesterov, rmsprop, adam`)
+	assert.EqualError(t, err, `train: unknown optimizer "adagrad"; valid optimizers: sgd, momentum, nesterov, rmsprop, adam, adamw, nadam`)
 }

@@ -71,6 +71,21 @@ var optimizerConfigs = []struct {
 	{"rmsprop centered momentum", func() Optimizer { return NewRMSprop(0.01, 0.9, 0.5, 1e-7, true) }, 3},
 	{"adam", func() Optimizer { return NewAdam(0.01, 0.9, 0.999, 1e-7, false) }, 2},
 	{"adam amsgrad", func() Optimizer { return NewAdam(0.01, 0.9, 0.999, 1e-7, true) }, 3},
+	{"adamw", func() Optimizer { return NewAdamW(0.01, 0.004, 0.9, 0.999, 1e-7, false) }, 2},
+	{"adamw amsgrad", func() Optimizer { return NewAdamW(0.01, 0.5, 0.9, 0.999, 1e-7, true) }, 3},
+	{"nadam", func() Optimizer { return NewNadam(0.01, 0.9, 0.999, 1e-7) }, 2},
+	{"nadam weight decay", func() Optimizer { return withDecay(NewNadam(0.01, 0.9, 0.999, 1e-7), 0.1) }, 2},
+	{"sgd weight decay", func() Optimizer { return withDecay(NewSGD(0.1, 0, false), 0.1) }, 0},
+	{"rmsprop weight decay", func() Optimizer { return withDecay(NewRMSprop(0.01, 0.9, 0.5, 1e-7, true), 0.1) }, 3},
+}
+
+// withDecay sets o's decoupled weight decay and returns o.
+func withDecay[O interface {
+	Optimizer
+	WeightDecayer
+}](o O, wd float64) O {
+	o.SetWeightDecay(wd)
+	return o
 }
 
 func randomSlice(r *rand.Rand, n int) []float32 {
@@ -93,6 +108,8 @@ func TestOptimizerNames(t *testing.T) {
 	assert.Equal(t, "sgd", NewSGD(0.01, 0.9, true).Name())
 	assert.Equal(t, "rmsprop", NewRMSprop(0.001, 0.9, 0, 1e-7, false).Name())
 	assert.Equal(t, "adam", NewAdam(0.001, 0.9, 0.999, 1e-7, false).Name())
+	assert.Equal(t, "adamw", NewAdamW(0.001, 0.004, 0.9, 0.999, 1e-7, false).Name())
+	assert.Equal(t, "nadam", NewNadam(0.001, 0.9, 0.999, 1e-7).Name())
 }
 
 // TestOptimizerStateRoundTrip checks that k steps, State, a fresh optimizer,
@@ -279,6 +296,12 @@ func BenchmarkAdamAMSGradStep(b *testing.B) {
 
 func BenchmarkRMSpropStep(b *testing.B) {
 	benchmarkStep(b, NewRMSprop(0.001, 0.9, 0, 1e-7, false))
+}
+
+func BenchmarkNadamStep(b *testing.B) { benchmarkStep(b, NewNadam(0.001, 0.9, 0.999, 1e-7)) }
+
+func BenchmarkAdamWStep(b *testing.B) {
+	benchmarkStep(b, NewAdamW(0.001, 0.004, 0.9, 0.999, 1e-7, false))
 }
 
 func BenchmarkSGDStep(b *testing.B) { benchmarkStep(b, NewSGD(0.01, 0, false)) }

@@ -17,8 +17,9 @@ import "math"
 // with v, ḡ and m starting at zero. Slots, in order: v; m if Momentum > 0;
 // ḡ if Centered (the Keras order).
 //
-// The learning rate (lr) lives in the embedded base type that all three
-// optimizers share; it may be changed between steps.
+// The learning rate (lr) and the decoupled weight decay (SetWeightDecay,
+// applied before the update) live in the embedded base type that every
+// optimizer shares; both may be changed between steps.
 type RMSprop struct {
 	optimizerBase
 	// Rho is ρ, the decay of the moving averages (Keras default 0.9).
@@ -58,7 +59,7 @@ func (o *RMSprop) Build(n int) {
 
 // Step applies one RMSprop update to params in place.
 func (o *RMSprop) Step(params, grads []float32) {
-	o.checkStep(params, grads)
+	o.beginStep(params, grads)
 	lr, rho, rho1 := float32(o.lr), float32(o.Rho), float32(1-o.Rho)
 	mu, eps := float32(o.Momentum), float32(o.Epsilon)
 	m, gbar := o.m, o.gbar

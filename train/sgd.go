@@ -11,8 +11,9 @@ package train
 // with m starting at zero (Nesterov uses the updated m). Nesterov without momentum is plain SGD, as in
 // Keras. Slots: the momentum m, only when Momentum ≠ 0 at Build.
 //
-// The learning rate (lr) lives in the embedded base type that all three
-// optimizers share; it may be changed between steps.
+// The learning rate (lr) and the decoupled weight decay (SetWeightDecay,
+// applied before the update) live in the embedded base type that every
+// optimizer shares; both may be changed between steps.
 type SGD struct {
 	optimizerBase
 	// Momentum is μ (Keras default 0). Build allocates m only if it is
@@ -47,7 +48,7 @@ func (o *SGD) Build(n int) {
 
 // Step applies one SGD update to params in place.
 func (o *SGD) Step(params, grads []float32) {
-	o.checkStep(params, grads)
+	o.beginStep(params, grads)
 	lr, mu, nesterov := float32(o.lr), float32(o.Momentum), o.Nesterov
 	g := grads[:len(params)]
 	if o.m == nil {
