@@ -40,6 +40,9 @@ type NetConfig struct {
 	Threads    int     `json:"threads"`
 	// OnNaN is --on-nan: what a non-finite loss does, "stop" or "continue".
 	OnNaN string `json:"on_nan"`
+	// The callbacks and the schedule (cli/flags_callbacks.go), recorded
+	// when set.
+	callbackConfig
 
 	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
 }

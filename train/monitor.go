@@ -89,3 +89,11 @@ func (m monitor) replay(who string, h *History) ([]float64, error) {
 	}
 	return s, nil
 }
+
+// CheckMonitor reports whether Keras's callbacks can monitor name ("" is
+// "val_loss") in mode ("" or "auto", "min", "max"): a value Fit logs,
+// whose direction auto mode can tell.
+func CheckMonitor(name, mode string) error {
+	_, err := newMonitor("monitor", name, mode, 0)
+	return err
+}
