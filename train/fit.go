@@ -93,6 +93,12 @@ const (
 // Unless cfg.OnNonFinite is NonFiniteContinue, it stops at the first step
 // whose loss is not finite (and after an epoch whose validation loss is not)
 // and returns the history of the completed epochs with a *DivergedError.
+//
+// A callback's OnEpochEnd returning ErrStopTraining ends the Fit normally
+// after that epoch (History.StoppedEpoch); callbacks that are also
+// TrainCallbacks hear of the start (OnTrainBegin, with the resumed history)
+// and of a normal end (OnTrainEnd). With cfg.Schedule, the optimizer's
+// learning rate is set before every step.
 func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*History, error) {
 	if err := t.enter(); err != nil {
 		return nil, err
