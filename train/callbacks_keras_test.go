@@ -225,3 +225,33 @@ func TestCSVLogger(t *testing.T) {
 	b, _ = os.ReadFile(path2)
 	assert.Equal(t, "epoch,loss,mae,val_loss,val_mae\r\n0,2.0,1.5,NA,NA\r\n1,1.0,1.0,NA,NA\r\n", string(b))
 }
+
+// A resumed EarlyStopping rebuilds its wait and best value from the
+// history: with patience 2 and val_loss 1, 0.5, 0.6 before the resume, one
+// more epoch without improvement stops it. The best epoch (2) is before
+// the resume, its weights not in the checkpoint: nothing is restored.
+// When a later epoch is the best, its weights are.
+func TestEarlyStoppingResumes(t *testing.T) {
+	tr := newSmallTrainer(t, train.NewSGD(0.1, 0, false))
+	past := &train.History{Loss: []float64{1, 1, 1}, ValLoss: []float64{1, 0.5, 0.6}}
+	es := &train.EarlyStopping{Patience: 2, RestoreBestWeights: true}
+	require.NoError(t, es.OnTrainBegin(tr, past))
+	assert.Equal(t, 2, es.BestEpoch())
+	assert.ErrorIs(t, es.OnEpochEnd(train.EpochLogs{Epoch: 4, HasValidation: true, ValLoss: 0.7}), train.ErrStopTraining)
+	h := &train.History{}
+	require.NoError(t, es.OnTrainEnd(tr, h))
+	assert.Equal(t, 0, h.BestEpoch, "epoch 2's weights are not there to restore")
+
+	require.NoError(t, es.OnTrainBegin(tr, past))
+	for j := range tr.Model().Params {
+		tr.Model().Params[j] = 4
+	}
+	require.NoError(t, es.OnEpochEnd(train.EpochLogs{Epoch: 4, HasValidation: true, ValLoss: 0.1}))
+	for j := range tr.Model().Params {
+		tr.Model().Params[j] = 5
+	}
+	require.NoError(t, es.OnEpochEnd(train.EpochLogs{Epoch: 5, HasValidation: true, ValLoss: 0.2}))
+	require.NoError(t, es.OnTrainEnd(tr, h))
+	assert.Equal(t, 4, h.BestEpoch)
+	assert.Equal(t, float32(4), tr.Model().Params[0])
+}
