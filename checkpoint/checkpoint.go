@@ -106,6 +106,9 @@ type historyJSON struct {
 	MAE    []float64 `json:"mae,omitempty"`
 	ValMAE []float64 `json:"val_mae,omitempty"`
 	ValR2  []float64 `json:"val_r2,omitempty"`
+	// LR is each epoch's learning rate, when the Fit records it (a
+	// schedule, ReduceLROnPlateau): a resumed history keeps it.
+	LR []float64 `json:"lr,omitempty"`
 }
 
 // shuffleJSON documents how the sample order is derived.
@@ -184,7 +187,7 @@ func (c *Checkpoint) encode() (map[string][]byte, error) {
 	}
 	st := stateJSON{Identity: c.Identity, Epoch: c.Fit.Epoch, Step: c.Fit.Step, Steps: c.Fit.Steps,
 		LossSum: c.Fit.LossSum, Correct: c.Fit.Correct, AbsError: c.Fit.AbsErrorSum, Seen: c.Fit.Seen, Done: c.Fit.Done,
-		History: historyJSON{nonNil(h.Loss), nonNil(h.Accuracy), nonNil(h.ValLoss), nonNil(h.ValAccuracy), h.MAE, h.ValMAE, h.ValR2},
+		History: historyJSON{nonNil(h.Loss), nonNil(h.Accuracy), nonNil(h.ValLoss), nonNil(h.ValAccuracy), h.MAE, h.ValMAE, h.ValR2, h.LR},
 		Shuffle: shuffleJSON{Algorithm: "PCG(seed, 0x5eed5eed), one Fisher-Yates shuffle per epoch, replayed from epoch 1", Seed: c.Identity.Seed},
 		Config:  c.Config}
 	if files[StateFile], err = json.MarshalIndent(st, "", "  "); err != nil {
@@ -449,7 +452,7 @@ func decode(folder string, files map[string][]byte) (*Checkpoint, error) {
 		return nil, corrupt(folder, OptimizerFile, fmt.Sprintf("optimizer %q, state.json says %q", meta["optimizer"], st.Identity.Optimizer))
 	}
 	h := &train.History{Loss: st.History.Loss, Accuracy: st.History.Accuracy, ValLoss: st.History.ValLoss, ValAccuracy: st.History.ValAccuracy,
-		MAE: st.History.MAE, ValMAE: st.History.ValMAE, ValR2: st.History.ValR2}
+		MAE: st.History.MAE, ValMAE: st.History.ValMAE, ValR2: st.History.ValR2, LR: st.History.LR}
 	c.Identity, c.Config = st.Identity, st.Config
 	c.Fit = train.FitState{Epoch: st.Epoch, Step: st.Step, Steps: st.Steps, LossSum: st.LossSum,
 		Correct: st.Correct, AbsErrorSum: st.AbsError, Seen: st.Seen, Done: st.Done, History: h}
@@ -461,7 +464,7 @@ func decode(folder string, files map[string][]byte) (*Checkpoint, error) {
 		}
 	}
 	if st.Epoch < 1 || st.Steps < 1 || st.Step < 0 || st.Step > st.Steps || h.Epochs() != st.Epoch-1+btoi(st.Done) ||
-		metric != h.Epochs() || (len(h.ValLoss) != 0 && len(h.ValLoss) != h.Epochs()) || valMetric != len(h.ValLoss) {
+		metric != h.Epochs() || (len(h.LR) != 0 && len(h.LR) != h.Epochs()) || (len(h.ValLoss) != 0 && len(h.ValLoss) != h.Epochs()) || valMetric != len(h.ValLoss) {
 		return nil, corrupt(folder, StateFile, fmt.Sprintf("inconsistent position: epoch %d step %d of %d, %d epochs of history", st.Epoch, st.Step, st.Steps, h.Epochs()))
 	}
 	return c, nil

@@ -51,9 +51,31 @@ func identity(src *data.Dataset) checkpoint.Identity {
 // the checkpoint folder ends with the parameters, optimizer state and
 // history of the uninterrupted Fit, bit for bit; only the newest
 // checkpoint is kept.
+//
+// With a schedule, or ReduceLROnPlateau and EarlyStopping (whose state is
+// rebuilt from the resumed history), the resumed Fit uses the same rates.
 func TestResumeFromCheckpointIsBitExact(t *testing.T) {
+	for _, variant := range []string{"plain", "schedule", "plateau"} {
+		t.Run(variant, func(t *testing.T) { resumeBitExact(t, variant) })
+	}
+}
+
+func resumeBitExact(t *testing.T, variant string) {
 	src, val := smallSet(50, 1), smallSet(20, 2)
-	cfg := train.FitConfig{Epochs: 3, Seed: 7, Validation: val}
+	fitConfig := func() train.FitConfig {
+		cfg := train.FitConfig{Epochs: 3, Seed: 7, Validation: val}
+		switch variant {
+		case "schedule":
+			cfg.Schedule = train.CosineDecay{Initial: 0.001, WarmupTarget: 0.02, WarmupSteps: 5, DecaySteps: 16}
+		case "plateau":
+			cfg.Callbacks = []train.Callback{
+				&train.ReduceLROnPlateau{Monitor: "loss", Mode: "max", Factor: 0.5, Patience: 1},
+				&train.EarlyStopping{Monitor: "val_loss", Patience: 5},
+			}
+		}
+		return cfg
+	}
+	cfg := fitConfig()
 	ref := newTrainer(t)
 	want, err := ref.Fit(context.Background(), src, cfg)
 	require.NoError(t, err)
@@ -63,7 +85,7 @@ func TestResumeFromCheckpointIsBitExact(t *testing.T) {
 	s, err := checkpoint.NewSaver(dir, 3, tr, identity(src), json.RawMessage(`{"run":1}`))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	c := cfg
+	c := fitConfig()
 	n := 0
 	c.OnState = func(st train.FitState) error {
 		if err := s.OnState(st); err != nil {
@@ -90,7 +112,7 @@ func TestResumeFromCheckpointIsBitExact(t *testing.T) {
 	re := newTrainer(t)
 	st, err := ck.Restore(re)
 	require.NoError(t, err)
-	c = cfg
+	c = fitConfig()
 	c.Resume = st
 	got, err := re.Fit(context.Background(), src, c)
 	require.NoError(t, err)
@@ -98,6 +120,13 @@ func TestResumeFromCheckpointIsBitExact(t *testing.T) {
 	assert.Equal(t, ref.Optimizer().State(), re.Optimizer().State())
 	assert.Equal(t, want.Loss, got.Loss)
 	assert.Equal(t, want.ValAccuracy, got.ValAccuracy)
+	assert.Equal(t, want.LR, got.LR)
+	if variant != "plain" {
+		assert.Len(t, got.LR, 3)
+	}
+	if variant == "plateau" {
+		assert.Equal(t, []float64{0.01, 0.01, 0.005}, got.LR) // epoch 2's end halves epoch 3's rate
+	}
 }
 
 func writeOne(t *testing.T) (dir, folder string, src *data.Dataset) {

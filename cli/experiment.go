@@ -212,7 +212,9 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 				fmt.Fprintf(env.Stdout, " momentum %g", pr.cfg.Momentum)
 			}
 			fmt.Fprintf(env.Stdout, ", batch %d, %d epochs\n", pr.cfg.BatchSize, pr.cfg.Epochs)
-			callbacks = append(callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
+			if p := newProgress(env, pr.cfg); p != nil {
+				callbacks = append(callbacks, p)
+			}
 		}
 		f, err := fitNetwork(c.Context, eng, pr.cfg, sets, callbacks...)
 		if f != nil && f.diverged != nil {
@@ -274,6 +276,7 @@ func historyOf(h *train.History) report.History {
 		Loss:    append(report.Series{}, h.Loss...),
 		ValLoss: slices.Clone(h.ValLoss), ValAccuracy: slices.Clone(h.ValAccuracy),
 		MAE: slices.Clone(h.MAE), ValMAE: slices.Clone(h.ValMAE), ValR2: slices.Clone(h.ValR2),
+		LR: slices.Clone(h.LR), StoppedEpoch: h.StoppedEpoch, BestEpoch: h.BestEpoch,
 	}
 	if h.MAE == nil {
 		out.Accuracy = append(report.Series{}, h.Accuracy...)

@@ -43,6 +43,9 @@ type NetConfig struct {
 	// Regularization is what --weight-decay, --clipnorm, --clipvalue,
 	// --global-clipnorm and --label-smoothing say (flags_regularize.go).
 	Regularization
+	// The callbacks and the schedule (cli/flags_callbacks.go), recorded
+	// when set.
+	callbackConfig
 
 	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
 }

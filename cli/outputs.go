@@ -23,10 +23,10 @@ import (
 // a usage error.
 
 // checkOutputs checks every output flag the command has (--save,
-// --history, --out).
+// --history, --save-best, --csv-log, --out).
 func checkOutputs(c *ucli.Context) error {
 	seen := map[string]string{}
-	for _, name := range []string{"save", "history"} {
+	for _, name := range []string{"save", "history", "save-best", "csv-log"} {
 		path := c.String(name)
 		if path == "" {
 			continue

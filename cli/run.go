@@ -37,6 +37,14 @@ type fitted struct {
 	interrupted bool
 }
 
+// historyOrNil is f's history, nil when f is.
+func (f *fitted) historyOrNil() *train.History {
+	if f == nil {
+		return nil
+	}
+	return f.history
+}
+
 // openEngine opens cfg's backend, prints its notice (if any) to stderr and
 // records the backend and thread count actually used in cfg.
 func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
@@ -101,6 +109,9 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	}
 	if sets.val != nil {
 		fit.Validation = sets.val
+	}
+	if err := cfg.callbackConfig.setup(&fit, cfg, sets); err != nil {
+		return nil, err
 	}
 	if err := k.setup(tr, &fit); err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
 		&ucli.StringFlag{Name: "on-nan", Value: "stop", Usage: "what a non-finite (NaN, Inf) loss does: stop (exit status 3, outputs so far written) or continue (train on and report NaN, as Keras does)"},
-	), regularizeFlags()...)
+	), append(regularizeFlags(), callbackFlags()...)...)
 }
 
 func trainCommand(env Env) *ucli.Command {
@@ -117,6 +117,9 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	if err := readRegularizeFlags(c, &cfg); err != nil {
 		return cfg, err
 	}
+	if err := readCallbackFlags(c, &cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, checkTrainingSize(cfg)
 }
 
@@ -189,9 +192,14 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		}
 		fmt.Fprintf(env.Stdout, "descent: %d training, %d validation, %d test samples; backend %s, %d thread(s); %s lr %g\n",
 			sets.train.Len(), lenOf(sets.val), sets.tst.Len(), cfg.Backend, cfg.Threads, cfg.Optimizer, cfg.LR)
-		callbacks = append(callbacks, train.NewProgress(env.Stdout, env.IsTerminal))
+		if p := newProgress(env, cfg); p != nil {
+			callbacks = append(callbacks, p)
+		}
 	}
 	f, err := fitNetworkWith(c.Context, eng, cfg, sets, k, callbacks...)
+	if line := stoppedLine(f.historyOrNil()); line != "" && !quiet {
+		fmt.Fprintln(env.Stdout, line)
+	}
 	if f != nil && f.diverged != nil {
 		return keepDiverged(c, env, cfg, f, sets, err)
 	}

@@ -110,13 +110,19 @@ type History struct {
 	MAE         Series `json:"mae,omitempty"`
 	ValMAE      Series `json:"val_mae,omitempty"`
 	ValR2       Series `json:"val_r2,omitempty"`
+	// LR is each epoch's learning rate, when the run recorded it.
+	LR Series `json:"lr,omitempty"`
+	// StoppedEpoch is the epoch (from 1) after which early stopping ended
+	// the run, BestEpoch the epoch whose weights it restored (0: none).
+	StoppedEpoch int `json:"stopped_epoch,omitempty"`
+	BestEpoch    int `json:"best_epoch,omitempty"`
 }
 
 // Epochs is the number of recorded epochs.
 func (h History) Epochs() int { return len(h.Loss) }
 
 // Series returns the named metric ("loss", "accuracy", "val_loss",
-// "val_accuracy", "mae", "val_mae", "val_r2"), or nil.
+// "val_accuracy", "mae", "val_mae", "val_r2", "lr"), or nil.
 func (h History) Series(metric string) Series {
 	switch metric {
 	case "loss":
@@ -133,6 +139,8 @@ func (h History) Series(metric string) Series {
 		return h.ValMAE
 	case "val_r2":
 		return h.ValR2
+	case "lr":
+		return h.LR
 	}
 	return nil
 }
@@ -342,7 +350,8 @@ func runFileNames(task string) []string {
 
 // HistoryCSV renders a run's history as CSV with a header row:
 // epoch,loss,accuracy[,val_loss,val_accuracy],seconds for classes, or
-// epoch,loss,mae[,val_loss,val_mae,val_r2],seconds for a regression.
+// epoch,loss,mae[,val_loss,val_mae,val_r2],seconds for a regression, with
+// an lr column before seconds when the run recorded its learning rate.
 // Epochs count from 1; seconds is the epoch's training pass.
 func HistoryCSV(r *Run) []byte {
 	h := r.History
@@ -354,6 +363,10 @@ func HistoryCSV(r *Run) []byte {
 	header := append([]string{"epoch", "loss"}, train...)
 	if val {
 		header = append(header, valid...)
+	}
+	lr := len(h.LR) > 0
+	if lr {
+		header = append(header, "lr")
 	}
 	header = append(header, "seconds")
 	var buf bytes.Buffer
@@ -368,6 +381,9 @@ func HistoryCSV(r *Run) []byte {
 			for _, m := range valid {
 				row = append(row, csvFloat(h.Series(m), i))
 			}
+		}
+		if lr {
+			row = append(row, csvFloat(h.LR, i))
 		}
 		row = append(row, csvFloat(r.EpochSeconds, i))
 		w.Write(row)
@@ -420,7 +436,7 @@ func SummaryJSON(e *Experiment) ([]byte, error) {
 }
 
 // PageFiles returns summary.json, the figures of the runs' task
-// ([FiguresFor]) as PNG and SVG, and report.html, in that order (the page
+// ([FiguresOf]) as PNG and SVG, and report.html, in that order (the page
 // last, so that a folder whose page exists is complete).
 func PageFiles(e *Experiment) ([]File, error) {
 	for _, r := range e.Runs {
@@ -434,7 +450,7 @@ func PageFiles(e *Experiment) ([]File, error) {
 	}
 	files := []File{{SummaryFile, summary}}
 	figs := make(map[string][]byte)
-	for _, fig := range FiguresFor(ExperimentTask(e.Runs)) {
+	for _, fig := range FiguresOf(e.Runs) {
 		png, svg, err := RenderFigure(e.Runs, fig)
 		if err != nil {
 			return nil, err

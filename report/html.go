@@ -140,7 +140,7 @@ type matrixCell struct {
 }
 
 // Page renders report.html: the configuration, the figures of the runs'
-// task (figs maps a Figure's Name to its SVG, inlined; see [FiguresFor]),
+// task (figs maps a Figure's Name to its SVG, inlined; see [FiguresOf]),
 // the summary table with the task's columns ([SummaryHeads]) and every
 // run's classification report and confusion matrix, or for a regression
 // its regression report. The page loads nothing: no script, no style
@@ -156,7 +156,7 @@ func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
 	if v.Config, err = ConfigPairs(e.Config); err != nil {
 		return nil, err
 	}
-	for _, f := range FiguresFor(task) {
+	for _, f := range FiguresOf(e.Runs) {
 		svg, ok := figs[f.Name]
 		if !ok {
 			return nil, fmt.Errorf("report: page: no %s figure", f.Name)

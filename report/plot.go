@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -46,6 +47,22 @@ var RegressionFigures = []Figure{
 }
 
 var valLossFigure = Figure{Name: "val_loss", Metric: "val_loss", Title: "Validation loss", XLabel: "epoch", YLabel: "loss (log scale)", Log: true}
+
+// LRFigure is the learning rate of every epoch (History.LR), on a log
+// scale: drawn when a run recorded it (a schedule, ReduceLROnPlateau).
+var LRFigure = Figure{Name: "lr", Metric: "lr", Title: "Learning rate", XLabel: "epoch", YLabel: "learning rate (log scale)", Log: true}
+
+// FiguresOf returns the figures of an experiment's runs: those of their
+// task ([FiguresFor]), and [LRFigure] when a run recorded its learning rate.
+func FiguresOf(runs []*Run) []Figure {
+	figs := FiguresFor(ExperimentTask(runs))
+	for _, r := range runs {
+		if len(r.History.LR) > 0 {
+			return append(slices.Clip(figs), LRFigure)
+		}
+	}
+	return figs
+}
 
 // FiguresFor returns the figures of an experiment whose runs have task
 // (see [ExperimentTask]): RegressionFigures for a regression, else Figures.

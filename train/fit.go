@@ -46,7 +46,21 @@ type FitConfig struct {
 	// stop (the default, NonFiniteStop: Fit returns a *DivergedError) or
 	// nothing (NonFiniteContinue).
 	OnNonFinite NonFinitePolicy
+	// Schedule, if not nil, sets the optimizer's learning rate before every
+	// step (Optimizer.SetLearningRate) to Schedule.At(step), step counting
+	// the steps of this Fit before it from epoch 1 (a resumed Fit counts
+	// the epochs it resumes after), as Keras applies a
+	// LearningRateSchedule at optimizer.iterations.
+	Schedule Schedule
+	// RecordLR records each epoch's learning rate (EpochLogs.LR,
+	// History.LR). It is implied by a Schedule and by a ReduceLROnPlateau
+	// among the Callbacks.
+	RecordLR bool
 }
+
+// lrChanger marks the callbacks that change the learning rate, whose
+// presence makes Fit record it.
+type lrChanger interface{ changesLearningRate() }
 
 // A FitState is where a Fit stands: Step steps of epoch Epoch are done
 // (Epoch counts from 1), with the running sums of the epoch so far; Done
@@ -79,6 +93,12 @@ const (
 // Unless cfg.OnNonFinite is NonFiniteContinue, it stops at the first step
 // whose loss is not finite (and after an epoch whose validation loss is not)
 // and returns the history of the completed epochs with a *DivergedError.
+//
+// A callback's OnEpochEnd returning ErrStopTraining ends the Fit normally
+// after that epoch (History.StoppedEpoch); callbacks that are also
+// TrainCallbacks hear of the start (OnTrainBegin, with the resumed history)
+// and of a normal end (OnTrainEnd). With cfg.Schedule, the optimizer's
+// learning rate is set before every step.
 func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*History, error) {
 	if err := t.enter(); err != nil {
 		return nil, err
@@ -94,6 +114,11 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 	}
 	if cfg.Epochs < 1 {
 		return nil, fmt.Errorf("train: epochs must be ≥ 1, got %d", cfg.Epochs)
+	}
+	if cfg.Schedule != nil {
+		if err := CheckSchedule(cfg.Schedule); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.OnNonFinite != NonFiniteStop && cfg.OnNonFinite != NonFiniteContinue {
 		return nil, fmt.Errorf("train: unknown OnNonFinite %v", cfg.OnNonFinite)
@@ -123,6 +148,19 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 			shuffle(rng, idx) // replay the orders of the epochs done
 		}
 	}
+	recordLR := cfg.RecordLR || cfg.Schedule != nil
+	for _, cb := range cfg.Callbacks {
+		if _, ok := cb.(lrChanger); ok {
+			recordLR = true
+		}
+	}
+	for _, cb := range cfg.Callbacks {
+		if tc, ok := cb.(TrainCallback); ok {
+			if err := tc.OnTrainBegin(t, h); err != nil {
+				return h, fmt.Errorf("train: %w", err)
+			}
+		}
+	}
 	for epoch := first; epoch <= cfg.Epochs; epoch++ {
 		if !cfg.NoShuffle {
 			shuffle(rng, idx)
@@ -134,10 +172,15 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 			at = FitState{}
 		}
 		at.Epoch, at.Steps, at.History = epoch, steps, h
+		lr := t.opt.LearningRate()
+		if cfg.Schedule != nil {
+			lr = cfg.Schedule.At((epoch - 1) * steps)
+		}
 		logs, err := t.epoch(ctx, src, idx, &at, cfg)
 		if err != nil {
 			return h, err
 		}
+		logs.LR, logs.HasLR = lr, recordLR
 		if cfg.Validation != nil {
 			start := time.Now()
 			ev, err := t.evaluateLocked(ctx, cfg.Validation, false)
@@ -152,8 +195,11 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 			logs.ValidationSecs = time.Since(start).Seconds()
 		}
 		h.add(logs)
+		stop := false
 		for _, cb := range cfg.Callbacks {
-			if err := cb.OnEpochEnd(logs); err != nil {
+			if err := cb.OnEpochEnd(logs); errors.Is(err, ErrStopTraining) {
+				stop = true
+			} else if err != nil {
 				return h, fmt.Errorf("train: epoch %d: %w", epoch, err)
 			}
 		}
@@ -161,6 +207,17 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 			at.Done, at.Reason = true, StateEpoch
 			if err := cfg.OnState(at); err != nil {
 				return h, fmt.Errorf("train: epoch %d: %w", epoch, err)
+			}
+		}
+		if stop {
+			h.StoppedEpoch = epoch
+			break
+		}
+	}
+	for _, cb := range cfg.Callbacks {
+		if tc, ok := cb.(TrainCallback); ok {
+			if err := tc.OnTrainEnd(t, h); err != nil {
+				return h, fmt.Errorf("train: %w", err)
 			}
 		}
 	}
@@ -229,6 +286,9 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 	for s := at.Step; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return EpochLogs{}, t.stopped(cfg, *at, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err))
+		}
+		if cfg.Schedule != nil {
+			t.opt.SetLearningRate(cfg.Schedule.At((epoch-1)*steps + s))
 		}
 		batch := batchOf(s)
 		var err error
