@@ -40,6 +40,8 @@ type NetConfig struct {
 	Threads    int     `json:"threads"`
 	// OnNaN is --on-nan: what a non-finite loss does, "stop" or "continue".
 	OnNaN string `json:"on_nan"`
+	// Dropout is --dropout: the rate after every hidden layer, 0 for none.
+	Dropout float64 `json:"dropout,omitempty"`
 
 	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
 }

@@ -76,6 +76,9 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	if err != nil {
 		return nil, err
 	}
+	if m, err = withDropout(m, cfg.Dropout); err != nil {
+		return nil, err
+	}
 	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
 	// What the sources do to the raw features before the first layer, and
 	// what the outputs mean: recorded in the model file, so that evaluate,
@@ -86,7 +89,7 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	if err != nil {
 		return nil, err
 	}
-	tr, err := train.NewTrainer(m, eng, opt, taskLoss(sets.task), cfg.BatchSize)
+	tr, err := train.NewTrainer(m, eng, opt, taskLoss(sets.task), cfg.BatchSize, train.WithDropoutSeed(cfg.Seed))
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 
 // trainFlags are the flags of descent train; sweep and compare reuse them.
 func trainFlags() []ucli.Flag {
-	return append(dataFlags(),
+	return append(append(dataFlags(),
 		&ucli.StringFlag{Name: "hidden", Value: "128,128", Usage: "hidden layer widths, comma-separated"},
 		&ucli.StringFlag{Name: "activation", Value: "sigmoid", Usage: "hidden activation: linear, sigmoid, tanh, relu"},
 		&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "sgd, momentum, nesterov, rmsprop or adam"},
@@ -34,7 +34,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
 		&ucli.StringFlag{Name: "on-nan", Value: "stop", Usage: "what a non-finite (NaN, Inf) loss does: stop (exit status 3, outputs so far written) or continue (train on and report NaN, as Keras does)"},
-	)
+	), modelFlags()...)
 }
 
 func trainCommand(env Env) *ucli.Command {
@@ -82,6 +82,9 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 		return cfg, err
 	}
 	if cfg.Threads, err = parseThreads(c.String("threads")); err != nil {
+		return cfg, err
+	}
+	if err := readModelFlags(c, &cfg); err != nil {
 		return cfg, err
 	}
 	act, err := model.ParseActivation(cfg.Activation)
@@ -167,6 +170,9 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		sets.train = data.Head(sets.train, n)
 	}
 	if err := cfg.fit(sets); err != nil {
+		return err
+	}
+	if err := printModelSummary(c, env, cfg, sets); err != nil {
 		return err
 	}
 	eng, err := openEngine(env, &cfg)
