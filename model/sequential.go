@@ -175,7 +175,8 @@ func (m *Sequential) fanIn(l int) int {
 	return m.layers[l-1].Units
 }
 
-// String is a summary in the manner of Keras's model.summary().
+// String is a short summary in the manner of Keras's model.summary(), one
+// line per layer (and per dropout); Summary is Keras 3's table itself.
 func (m *Sequential) String() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "Sequential: input %d\n", m.input)
@@ -183,6 +184,9 @@ func (m *Sequential) String() string {
 	for l, layer := range m.layers {
 		p := m.fanIn(l)*layer.Units + layer.Units
 		fmt.Fprintf(&sb, "  %-8s %-14s %-10s %10d\n", fmt.Sprintf("dense_%d", l), fmt.Sprintf("(None, %d)", layer.Units), layer.Activation, p)
+		if layer.Dropout > 0 {
+			fmt.Fprintf(&sb, "  %-8s %-14s %-10s %10d\n", "dropout", fmt.Sprintf("(None, %d)", layer.Units), fmt.Sprintf("rate %g", layer.Dropout), 0)
+		}
 	}
 	fmt.Fprintf(&sb, "  total params: %d\n", len(m.Params))
 	return sb.String()
