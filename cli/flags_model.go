@@ -68,3 +68,21 @@ func printModelSummary(c *ucli.Context, env Env, cfg NetConfig, sets dataSets) e
 	_, err = fmt.Fprint(env.Stdout, m.Summary())
 	return err
 }
+
+// dropoutCopies: per sample and hidden unit with dropout, the training
+// workspace's mask and dropped output (see model.Workspace).
+const dropoutCopies = 2
+
+// dropoutFootprint adds to fp what dropout at rate after every hidden
+// layer needs for batch samples; fp itself for rate 0.
+func dropoutFootprint(fp footprint, hidden []int, batch uint64, rate float64) footprint {
+	if rate == 0 {
+		return fp
+	}
+	var units uint64
+	for _, u := range hidden {
+		units = addSat(units, uint64(u))
+	}
+	fp.bytes = addSat(fp.bytes, mulSat(4, mulSat(batch, mulSat(dropoutCopies, units))))
+	return fp
+}
