@@ -14,7 +14,7 @@
 //
 // Dropout. A layer's Dropout rate (Layer.WithDropout, Keras's Dense then
 // Dropout(rate)) applies to its output in training only: ForwardTraining
-// draws the masks from a DropoutKey (see dropout.go), Forward — evaluation,
+// draws the masks from a DropoutKey, Forward — evaluation,
 // package predict, inference workspaces — never drops. The masks live in
 // the training workspace beside the activations, which they leave intact.
 //

@@ -6,40 +6,32 @@ import (
 	"math/rand/v2"
 )
 
-// Dropout, as Keras's keras.layers.Dropout(rate) placed after a Dense
-// layer: in training, each value of the layer's output is zeroed with
-// probability rate and the kept ones are scaled by 1/(1−rate) (inverted
-// dropout), so that nothing changes at inference, where the layer is the
-// identity. A Sequential records it as Layer.Dropout, the rate applied to
-// that layer's output (after its activation); the last layer takes none.
+// DropoutKey identifies the masks of one training forward pass (see
+// ForwardTraining): the run's Seed, and the Step and Sub-step within it.
+// Package train uses (its dropout seed, the optimizer's iterations, the
+// forward passes since the last update).
 //
-// Only ForwardTraining drops; Forward (evaluation, package predict and
-// every inference workspace) never does.
+// The mask of layer l is a pure function of the key and l, so that it
+// depends neither on the engine, the thread count nor what ran before (a
+// resumed run draws the masks of the run never stopped):
 //
-// # Masks
-//
-// The mask of layer l in a training forward pass is a pure function of the
-// DropoutKey and l, so that it does not depend on the engine, the thread
-// count or what ran before (a resumed run draws the masks of the run never
-// stopped):
-//
-//	rng   = PCG(key.Seed, mix(mix(mix(key.Step) + key.Sub) + l))   mix: SplitMix64's finaliser
-//	u_i   = low 32 bits of rng's (i/2)-th Uint64 for even i, high 32 bits for odd i
-//	keep_i = u_i ≥ ⌈rate·2³²⌉                                     i: row-major index in (batch, units)
+//	rng    = PCG(key.Seed, mix(mix(mix(key.Step) + key.Sub) + l))   mix: SplitMix64's finaliser
+//	u_i    = low 32 bits of rng's (i/2)-th Uint64 for even i, high 32 bits for odd i
+//	keep_i = u_i ≥ ⌈rate·2³²⌉                                      i: row-major index in (batch, units)
 //	mask_i = keep_i ? float32(1/(1−rate)) : 0
 //
 // so P(drop) = ⌈rate·2³²⌉/2³², within 2⁻³² of rate.
-
-// DropoutKey identifies the masks of one training forward pass (see
-// ForwardTraining): the run's Seed, and the Step and Sub-step within it.
-// package train uses (its dropout seed, the optimizer's iterations, the
-// forward passes since the last update).
 type DropoutKey struct {
 	Seed, Step, Sub uint64
 }
 
-// WithDropout returns l followed by dropout at rate, Keras's
-// Dense(...) then Dropout(rate). A rate of 0 is no dropout.
+// WithDropout returns l followed by dropout at rate, Keras's Dense(...)
+// then keras.layers.Dropout(rate): in training (ForwardTraining), each
+// value of the layer's output is zeroed with probability rate and the kept
+// ones are scaled by 1/(1−rate) (inverted dropout), so that nothing
+// changes at inference (Forward, package predict), where dropout is the
+// identity. The rate must be in [0, 1); 0 is no dropout; the last layer of
+// a Sequential takes none.
 func (l Layer) WithDropout(rate float64) Layer {
 	l.Dropout = rate
 	return l

@@ -9,7 +9,7 @@ import (
 
 // Layer describes one Dense layer of a Sequential: its width and
 // activation, and the dropout rate applied to its output in training
-// (Keras's Dense followed by Dropout(rate); see dropout.go). The last
+// (Keras's Dense followed by Dropout(rate); see WithDropout). The last
 // layer of a Sequential takes no dropout.
 type Layer struct {
 	Units      int

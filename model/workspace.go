@@ -188,7 +188,7 @@ func (m *Sequential) Forward(ws *Workspace, x []float32, batch int) ([]float32, 
 }
 
 // ForwardTraining is Forward in training mode: after each layer with a
-// dropout rate it applies that layer's mask for key (see dropout.go), and
+// dropout rate it applies that layer's mask for key (see DropoutKey), and
 // the next Backward on ws back-propagates through the same masks. It
 // needs a training workspace (NewWorkspace); for a network without
 // dropout it is Forward. It allocates nothing.
