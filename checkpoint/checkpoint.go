@@ -138,8 +138,9 @@ type modelMeta struct {
 }
 
 type layerMeta struct {
-	Units      int    `json:"units"`
-	Activation string `json:"activation"`
+	Units      int     `json:"units"`
+	Activation string  `json:"activation"`
+	Dropout    float64 `json:"dropout,omitempty"` // the layer's dropout rate, when above 0
 }
 
 // Name is the folder name of the checkpoint after global step n.
@@ -157,7 +158,7 @@ func (c *Checkpoint) encode() (map[string][]byte, error) {
 	var tensors []Tensor
 	in := m.Input()
 	for l, layer := range m.Layers() {
-		meta.Layers = append(meta.Layers, layerMeta{layer.Units, layer.Activation.String()})
+		meta.Layers = append(meta.Layers, layerMeta{layer.Units, layer.Activation.String(), layer.Dropout})
 		w, b := m.Layer(l)
 		tensors = append(tensors,
 			Tensor{Name: fmt.Sprintf("layers.%d.kernel", l), Shape: []int{in, layer.Units}, Data: w},
@@ -508,7 +509,7 @@ func DecodeModel(b []byte) (*model.Sequential, error) {
 			return nil, fmt.Errorf("__metadata__ model: layer %d: %d units, activation %q", i, l.Units, l.Activation)
 		}
 		total += int64(in)*int64(l.Units) + int64(l.Units)
-		layers = append(layers, model.Dense(l.Units, act))
+		layers = append(layers, model.Dense(l.Units, act).WithDropout(l.Dropout))
 		in = l.Units
 	}
 	if 4*total > int64(len(b)) { // never allocate more than the file holds
@@ -573,6 +574,9 @@ func arch(m *model.Sequential) string {
 	s := strconv.Itoa(m.Input())
 	for _, l := range m.Layers() {
 		s += fmt.Sprintf("→%d %s", l.Units, l.Activation)
+		if l.Dropout > 0 {
+			s += fmt.Sprintf(" dropout %g", l.Dropout)
+		}
 	}
 	return s
 }

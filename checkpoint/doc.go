@@ -13,7 +13,7 @@
 //	                          [in, out], row-major: y = x·W + b) and layers.<l>.bias
 //	                          (F32, [out]); __metadata__ {"format":"descent-checkpoint",
 //	                          "model":"{\"input\":784,\"layers\":[{\"units\":128,
-//	                          \"activation\":\"sigmoid\"},…],\"preprocessing\":{…},
+//	                          \"activation\":\"sigmoid\",\"dropout\":0.2},…],\"preprocessing\":{…},
 //	                          \"labels\":[…]}"}
 //	    optimizer.safetensors the optimizer's slots slot.0, slot.1, … (F32, [params],
 //	                          laid out like the model's Params: [W₀|b₀|W₁|b₁|…], in

@@ -153,7 +153,11 @@ func formatCount(n uint64) string {
 // step) with more parameters than a model file holds (model.MaxParams) or
 // whose memory exceeds memoryBound. what names the flags that set it.
 func checkNetworkSize(what string, input int, layers []int, batch uint64) error {
-	fp := networkFootprint(input, layers, batch)
+	return checkFootprint(what, networkFootprint(input, layers, batch))
+}
+
+// checkFootprint is checkNetworkSize for a footprint already computed.
+func checkFootprint(what string, fp footprint) error {
 	if fp.params > model.MaxParams {
 		return usagef("%s: the network would have %s parameters (%s as float32); the most descent builds is %d, what a model file holds",
 			what, formatCount(fp.params), formatBytes(mulSat(4, fp.params)), model.MaxParams)
@@ -168,8 +172,9 @@ func checkNetworkSize(what string, input int, layers []int, batch uint64) error 
 // checkTrainingSize checks a training configuration's network and batch
 // (cfg.Input and cfg.Classes are the data set's, known before it loads).
 func checkTrainingSize(cfg NetConfig) error {
-	return checkNetworkSize("--hidden "+joinInts(cfg.Hidden)+" with --batch-size "+strconv.Itoa(cfg.BatchSize),
-		cfg.Input, append(append([]int(nil), cfg.Hidden...), cfg.Classes), uint64(cfg.BatchSize))
+	fp := networkFootprint(cfg.Input, append(append([]int(nil), cfg.Hidden...), cfg.Classes), uint64(cfg.BatchSize))
+	return checkFootprint("--hidden "+joinInts(cfg.Hidden)+" with --batch-size "+strconv.Itoa(cfg.BatchSize),
+		dropoutFootprint(fp, cfg.Hidden, uint64(cfg.BatchSize), cfg.Dropout))
 }
 
 // checkBatchFits refuses a batch larger than the training set: every step

@@ -46,6 +46,8 @@ type NetConfig struct {
 	// The callbacks and the schedule (cli/flags_callbacks.go), recorded
 	// when set.
 	callbackConfig
+	// Dropout is --dropout: the rate after every hidden layer, 0 for none.
+	Dropout float64 `json:"dropout,omitempty"`
 
 	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
 }

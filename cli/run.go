@@ -84,6 +84,9 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	if err != nil {
 		return nil, err
 	}
+	if m, err = withDropout(m, cfg.Dropout); err != nil {
+		return nil, err
+	}
 	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))
 	// What the sources do to the raw features before the first layer, and
 	// what the outputs mean: recorded in the model file, so that evaluate,
@@ -98,6 +101,7 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	if err != nil {
 		return nil, err
 	}
+	opts = append(opts, train.WithDropoutSeed(cfg.Seed))
 	tr, err := train.NewTrainer(m, eng, opt, loss, cfg.BatchSize, opts...)
 	if err != nil {
 		return nil, err

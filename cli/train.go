@@ -34,7 +34,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
 		&ucli.StringFlag{Name: "on-nan", Value: "stop", Usage: "what a non-finite (NaN, Inf) loss does: stop (exit status 3, outputs so far written) or continue (train on and report NaN, as Keras does)"},
-	), append(regularizeFlags(), callbackFlags()...)...)
+	), append(append(regularizeFlags(), callbackFlags()...), modelFlags()...)...)
 }
 
 func trainCommand(env Env) *ucli.Command {
@@ -82,6 +82,9 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 		return cfg, err
 	}
 	if cfg.Threads, err = parseThreads(c.String("threads")); err != nil {
+		return cfg, err
+	}
+	if err := readModelFlags(c, &cfg); err != nil {
 		return cfg, err
 	}
 	act, err := model.ParseActivation(cfg.Activation)
@@ -173,6 +176,9 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		sets.train = data.Head(sets.train, n)
 	}
 	if err := cfg.fit(sets); err != nil {
+		return err
+	}
+	if err := printModelSummary(c, env, cfg, sets); err != nil {
 		return err
 	}
 	eng, err := openEngine(env, &cfg)

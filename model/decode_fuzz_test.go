@@ -41,6 +41,8 @@ func FuzzDecode(f *testing.F) {
 	m.Labels = []string{"cat", "dög"}
 	m.Preprocessing = model.Preprocessing{Kind: "standardize", Shift: []float32{1, 2, 3}, Divisor: []float32{4, 5, 6}}
 	f.Add(encode(f, m))
+	m, _ = model.NewSequential(2, model.Dense(3, model.ReLU).WithDropout(0.3), model.Dense(2, model.Softmax))
+	f.Add(encode(f, m))
 	f.Add(v1File(`{"input":2,"layers":[{"units":2,"activation":"softmax"}]}`, 1, 2, 3, 4, 5, 6))
 	f.Add(v1File(`{"input":2,"layers":[{"units":268435456,"activation":"softmax"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {

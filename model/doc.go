@@ -12,6 +12,12 @@
 // Activations are (batch, units) row-major matrices. A Dense layer computes
 // y = f(x·W + b).
 //
+// Dropout. A layer's Dropout rate (Layer.WithDropout, Keras's Dense then
+// Dropout(rate)) applies to its output in training only: ForwardTraining
+// draws the masks from a DropoutKey, Forward — evaluation,
+// package predict, inference workspaces — never drops. The masks live in
+// the training workspace beside the activations, which they leave intact.
+//
 // Concurrency. A Sequential's parameters are only read by Forward and
 // Backward; all scratch memory lives in a Workspace, one per goroutine.
 package model

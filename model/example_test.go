@@ -36,3 +36,34 @@ func ExampleSequential() {
 	//   total params: 118282
 	// outputs: 10, sum of probabilities: 1.0000
 }
+
+// Keras's tutorial network with Dropout(0.2) after each hidden layer, as
+// Keras 3's model.summary() prints it.
+func ExampleSequential_Summary() {
+	m, err := model.NewSequential(28*28,
+		model.Dense(128, model.ReLU).WithDropout(0.2),
+		model.Dense(128, model.ReLU).WithDropout(0.2),
+		model.Dense(10, model.Softmax))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(m.Summary())
+	// Output:
+	// Model: "sequential"
+	// ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+	// ┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+	// ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+	// │ dense (Dense)                   │ (None, 128)            │       100,480 │
+	// ├─────────────────────────────────┼────────────────────────┼───────────────┤
+	// │ dropout (Dropout)               │ (None, 128)            │             0 │
+	// ├─────────────────────────────────┼────────────────────────┼───────────────┤
+	// │ dense_1 (Dense)                 │ (None, 128)            │        16,512 │
+	// ├─────────────────────────────────┼────────────────────────┼───────────────┤
+	// │ dropout_1 (Dropout)             │ (None, 128)            │             0 │
+	// ├─────────────────────────────────┼────────────────────────┼───────────────┤
+	// │ dense_2 (Dense)                 │ (None, 10)             │         1,290 │
+	// └─────────────────────────────────┴────────────────────────┴───────────────┘
+	//  Total params: 118,282 (462.04 KB)
+	//  Trainable params: 118,282 (462.04 KB)
+	//  Non-trainable params: 0 (0.00 B)
+}

@@ -20,12 +20,19 @@ import (
 //	magic   8 bytes  "DESCENT2"
 //	hlen    uint32   length of the JSON header
 //	header  hlen     {"format":2,"input":784,
-//	                  "layers":[{"units":128,"activation":"sigmoid"},…],
+//	                  "layers":[{"units":128,"activation":"sigmoid","dropout":0.2},
+//	                            {"units":10,"activation":"softmax"},…],
 //	                  "preprocessing":{"kind":"scale","shift":[0],"divisor":[255]},
 //	                  "outputs":"class_probabilities",
 //	                  "labels":["0","1",…]}
 //	params  4·n      float32 parameters in Params order (n follows from the header)
 //	crc     uint32   CRC-32 (IEEE) of everything before it
+//
+// A layer's "dropout" (its rate, see Layer.Dropout) is written only when
+// above 0, so a network without dropout writes the same bytes as before
+// dropout existed and every older file loads; a file with dropout is
+// refused by a descent that predates it (its header has an unknown field),
+// rather than loaded without the dropout.
 //
 // Version 1 ("DESCENT1") has the same layout with a header of only input
 // and layers. It still loads: every version-1 file was written by descent
@@ -81,8 +88,9 @@ type fileHeader struct {
 }
 
 type fileLayer struct {
-	Units      int    `json:"units"`
-	Activation string `json:"activation"`
+	Units      int     `json:"units"`
+	Activation string  `json:"activation"`
+	Dropout    float64 `json:"dropout,omitempty"`
 }
 
 // WriteTo writes the network (architecture and parameters) to w in the
@@ -104,7 +112,7 @@ func (m *Sequential) WriteTo(w io.Writer) (int64, error) {
 	pre := m.Preprocessing
 	h := fileHeader{Format: fileFormat, Input: m.input, Preprocessing: &pre, Outputs: m.Outputs(), Labels: m.ClassLabels()}
 	for _, l := range m.layers {
-		h.Layers = append(h.Layers, fileLayer{l.Units, l.Activation.String()})
+		h.Layers = append(h.Layers, fileLayer{l.Units, l.Activation.String(), l.Dropout})
 	}
 	hj, err := json.Marshal(h)
 	if err != nil {
@@ -198,7 +206,10 @@ func Decode(b []byte) (*Sequential, error) {
 		if n > maxParamCount {
 			return nil, corrupt("more than %d parameters", maxParamCount)
 		}
-		layers[i] = Layer{Units: l.Units, Activation: act}
+		if version == 1 && l.Dropout != 0 {
+			return nil, corrupt("layer %d: dropout in a version-1 file", i)
+		}
+		layers[i] = Layer{Units: l.Units, Activation: act, Dropout: l.Dropout}
 		in = l.Units
 	}
 	data := rest[hlen:]

@@ -7,10 +7,16 @@ import (
 	"strings"
 )
 
-// Layer describes one Dense layer of a Sequential: its width and activation.
+// Layer describes one Dense layer of a Sequential: its width and
+// activation, and the dropout rate applied to its output in training
+// (Keras's Dense followed by Dropout(rate); see WithDropout). The last
+// layer of a Sequential takes no dropout.
 type Layer struct {
 	Units      int
 	Activation Activation
+	// Dropout is the rate in [0, 1) at which ForwardTraining zeroes the
+	// layer's outputs (scaling the kept ones by 1/(1−Dropout)); 0: none.
+	Dropout float64
 }
 
 // Dense returns the description of a fully connected layer with the given
@@ -55,6 +61,12 @@ func NewSequential(input int, layers ...Layer) (*Sequential, error) {
 		if !l.Activation.Valid() {
 			return nil, fmt.Errorf("model: layer %d: unknown activation %d", i, l.Activation)
 		}
+		if err := validDropout(l.Dropout); err != nil {
+			return nil, fmt.Errorf("model: layer %d: %w", i, err)
+		}
+		if l.Dropout != 0 && i == len(layers)-1 {
+			return nil, fmt.Errorf("model: layer %d: dropout after the output layer is not supported (put it after a hidden layer)", i)
+		}
 		m.wOff = append(m.wOff, n)
 		n += in*l.Units + l.Units
 		in = l.Units
@@ -89,8 +101,8 @@ func (m *Sequential) Clone() *Sequential {
 	return &c
 }
 
-// SameArchitecture reports whether o has m's input size and layers (units
-// and activations), so that a Workspace made for one can run the other.
+// SameArchitecture reports whether o has m's input size and layers (units,
+// activations and dropout rates), so that a Workspace made for one can run the other.
 func (m *Sequential) SameArchitecture(o *Sequential) bool {
 	if m == o {
 		return true
@@ -129,6 +141,16 @@ func (m *Sequential) Output() int { return m.layers[len(m.layers)-1].Units }
 // Layers returns a copy of the layer descriptions.
 func (m *Sequential) Layers() []Layer { return append([]Layer(nil), m.layers...) }
 
+// HasDropout reports whether any layer has a dropout rate above 0.
+func (m *Sequential) HasDropout() bool {
+	for _, l := range m.layers {
+		if l.Dropout > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // NumParams is the total number of parameters (len(Params)).
 func (m *Sequential) NumParams() int { return len(m.Params) }
 
@@ -153,7 +175,8 @@ func (m *Sequential) fanIn(l int) int {
 	return m.layers[l-1].Units
 }
 
-// String is a summary in the manner of Keras's model.summary().
+// String is a short summary in the manner of Keras's model.summary(), one
+// line per layer (and per dropout); Summary is Keras 3's table itself.
 func (m *Sequential) String() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "Sequential: input %d\n", m.input)
@@ -161,6 +184,9 @@ func (m *Sequential) String() string {
 	for l, layer := range m.layers {
 		p := m.fanIn(l)*layer.Units + layer.Units
 		fmt.Fprintf(&sb, "  %-8s %-14s %-10s %10d\n", fmt.Sprintf("dense_%d", l), fmt.Sprintf("(None, %d)", layer.Units), layer.Activation, p)
+		if layer.Dropout > 0 {
+			fmt.Fprintf(&sb, "  %-8s %-14s %-10s %10d\n", "dropout", fmt.Sprintf("(None, %d)", layer.Units), fmt.Sprintf("rate %g", layer.Dropout), 0)
+		}
 	}
 	fmt.Fprintf(&sb, "  total params: %d\n", len(m.Params))
 	return sb.String()

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/descent-ml/descent/backend"
@@ -32,6 +33,15 @@ type Workspace struct {
 	batch     int         // the last batch size given to Forward
 	acts      [][]float32 // acts[l] is layer l's output, (maxBatch, units_l)
 	deltas    [][]float32 // deltas[l] is ∂L/∂z_l, (maxBatch, units_l)
+
+	// Dropout, training workspaces only, for the layers with a rate (nil
+	// slices for the others): masks[l] holds 0 or 1/(1−rate) and
+	// dropped[l] = acts[l] ⊙ masks[l], what layer l+1 reads after a
+	// ForwardTraining. acts[l] keeps the activation's output, from which
+	// Backward takes the activation's derivative.
+	masks, dropped [][]float32
+	pcg            rand.PCG
+	training       bool // the last forward pass was ForwardTraining
 	// Grads is ∂L/∂Params after Backward, laid out like Params.
 	Grads []float32
 }
@@ -50,9 +60,15 @@ func (m *Sequential) NewWorkspace(e backend.Engine, maxBatch int) (*Workspace, e
 			ws.plans[l] = make(map[int]backend.DensePlan, 2)
 		}
 	}
-	for _, l := range m.layers {
+	ws.masks = make([][]float32, len(m.layers))
+	ws.dropped = make([][]float32, len(m.layers))
+	for i, l := range m.layers {
 		ws.acts = append(ws.acts, make([]float32, maxBatch*l.Units))
 		ws.deltas = append(ws.deltas, make([]float32, maxBatch*l.Units))
+		if l.Dropout > 0 {
+			ws.masks[i] = make([]float32, maxBatch*l.Units)
+			ws.dropped[i] = make([]float32, maxBatch*l.Units)
+		}
 	}
 	return ws, nil
 }
@@ -163,17 +179,40 @@ func (ws *Workspace) Close() error {
 // MaxBatch is the largest batch the workspace holds.
 func (ws *Workspace) MaxBatch() int { return ws.maxBatch }
 
-// Forward runs the network on x ((batch, Input) row-major) and returns a view
-// of the output ((batch, Output)), valid until the next Forward on ws. ws
-// keeps a reference to x for Backward: do not change x in between.
+// Forward runs the network on x ((batch, Input) row-major) in evaluation
+// mode, without dropout, and returns a view of the output ((batch,
+// Output)), valid until the next Forward on ws. ws keeps a reference to x
+// for Backward: do not change x in between.
 func (m *Sequential) Forward(ws *Workspace, x []float32, batch int) ([]float32, error) {
+	return m.forward(ws, x, batch, nil)
+}
+
+// ForwardTraining is Forward in training mode: after each layer with a
+// dropout rate it applies that layer's mask for key (see DropoutKey), and
+// the next Backward on ws back-propagates through the same masks. It
+// needs a training workspace (NewWorkspace); for a network without
+// dropout it is Forward. It allocates nothing.
+func (m *Sequential) ForwardTraining(ws *Workspace, x []float32, batch int, key DropoutKey) ([]float32, error) {
+	if ws != nil && ws.inference {
+		return nil, fmt.Errorf("model: ForwardTraining on an inference workspace")
+	}
+	return m.forward(ws, x, batch, &key)
+}
+
+// forward is Forward (key nil) and ForwardTraining.
+//
+//	x        (batch, Input)
+//	acts[l]  (batch, units_l)  y_l = f_l(in_l·W_l + b_l)
+//	masks[l] (batch, units_l)  training with a rate only
+//	dropped[l]                 d_l = y_l ⊙ masks[l], then in_{l+1} = d_l (else y_l)
+func (m *Sequential) forward(ws *Workspace, x []float32, batch int, key *DropoutKey) ([]float32, error) {
 	if err := m.check(ws, batch); err != nil {
 		return nil, err
 	}
 	if len(x) < batch*m.input {
 		return nil, fmt.Errorf("model: input has %d values, want %d (batch %d × %d features)", len(x), batch*m.input, batch, m.input)
 	}
-	ws.x, ws.batch = x, batch
+	ws.x, ws.batch, ws.training = x, batch, key != nil
 	in := x
 	for l, layer := range m.layers {
 		w, b := m.Layer(l)
@@ -197,6 +236,12 @@ func (m *Sequential) Forward(ws *Workspace, x []float32, batch int) ([]float32, 
 			DenseForward(ws.gemm, layer.Activation, in, w, b, ws.acts[l], batch, m.fanIn(l), layer.Units)
 		}
 		in = ws.acts[l]
+		if ws.dropsAt(l) {
+			n := batch * layer.Units
+			drawMask(&ws.pcg, *key, l, layer.Dropout, ws.masks[l][:n])
+			dropoutForward(ws.acts[l][:n], ws.masks[l], ws.dropped[l])
+			in = ws.dropped[l]
+		}
 	}
 	return ws.acts[len(m.layers)-1][:batch*m.Output()], nil
 }
@@ -238,9 +283,12 @@ func (m *Sequential) Backward(ws *Workspace, grad []float32, of GradOf) error {
 	for l := last; l >= 0; l-- {
 		in, out := m.fanIn(l), m.layers[l].Units
 		x := ws.x
-		var dx []float32 // ∂L/∂(input of layer l) = ∂L/∂y_{l−1}; not needed for l = 0
+		var dx []float32 // ∂L/∂(input of layer l) = ∂L/∂y_{l−1} (or ∂L/∂d_{l−1}); not needed for l = 0
 		if l > 0 {
 			x, dx = ws.acts[l-1], ws.deltas[l-1]
+			if ws.dropsAt(l - 1) {
+				x = ws.dropped[l-1]
+			}
 		}
 		w, _ := m.Layer(l)
 		dw, db := m.slices(ws.Grads, l)
@@ -256,12 +304,21 @@ func (m *Sequential) Backward(ws *Workspace, grad []float32, of GradOf) error {
 			DenseBackward(ws.gemm, x, w, ws.deltas[l], dw, db, dx, batch, in, out)
 		}
 		if l > 0 {
+			if ws.dropsAt(l - 1) {
+				// ∂L/∂y_{l−1} = ∂L/∂d_{l−1} ⊙ mask_{l−1}, (batch, units_{l−1})
+				dropoutBackward(dx[:batch*in], ws.masks[l-1])
+			}
 			if err := ws.activationBackward(l-1, batch, dx); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// dropsAt reports whether the last forward pass dropped layer l's output.
+func (ws *Workspace) dropsAt(l int) bool {
+	return ws.training && ws.masks[l] != nil
 }
 
 // activationBackward turns ∂L/∂y_l in dy into ∂L/∂z_l, natively when the

@@ -26,9 +26,12 @@ type Trainer struct {
 	// back-propagates ∂L/∂logits, e.g. (p − y)/N, from the logits.
 	fused SoftmaxFusedLoss
 	hooks []GradientHook
-	sg    StepGradients // handed to the hooks, reused every step
-	last  int           // samples in the batch of the last ComputeGradients, 0 if none pending
-	task  data.Task     // of the source of the batch in the buffers
+	// dropoutSeed keys the dropout masks (WithDropoutSeed); micro counts
+	// the forward passes since the last update (see computeGradients).
+	dropoutSeed, micro uint64
+	sg                 StepGradients // handed to the hooks, reused every step
+	last               int           // samples in the batch of the last ComputeGradients, 0 if none pending
+	task               data.Task     // of the source of the batch in the buffers
 
 	ws        *model.Workspace
 	x, y      []float32   // batch inputs (batchSize, in) and targets (batchSize, out)
@@ -52,6 +55,21 @@ func WithGradientHooks(hooks ...GradientHook) TrainerOption {
 			}
 		}
 		t.hooks = append(t.hooks, hooks...)
+		return nil
+	}
+}
+
+// WithDropoutSeed seeds the dropout masks of the model's layers with a
+// rate (model.Layer.Dropout); without it the seed is 0. The mask of a
+// training step is a pure function of (seed, the optimizer's iterations,
+// the forward passes since the last update, the layer) — see
+// model.DropoutKey — so it depends neither on the engine nor on the
+// thread count, and a run resumed from a checkpoint (which restores the
+// iterations) draws the masks of the run never stopped. Evaluation and
+// prediction never drop.
+func WithDropoutSeed(seed uint64) TrainerOption {
+	return func(t *Trainer) error {
+		t.dropoutSeed = seed
 		return nil
 	}
 }
@@ -182,10 +200,12 @@ func (t *Trainer) check(src data.Source, what string) error {
 // metric (see batchMetric), both before the update.
 func (t *Trainer) computeGradients(n int) (lossSum, metricSum float64, err error) {
 	out := t.model.Output()
-	probs, err := t.model.Forward(t.ws, t.x, n)
+	key := model.DropoutKey{Seed: t.dropoutSeed, Step: uint64(t.opt.Iterations()), Sub: t.micro}
+	probs, err := t.model.ForwardTraining(t.ws, t.x, n, key)
 	if err != nil {
 		return 0, 0, err
 	}
+	t.micro++
 	y := t.y[:n*out]
 	t.loss.PerSample(y, probs, n, out, t.perSample)
 	for _, l := range t.perSample[:n] {
@@ -221,7 +241,7 @@ func (t *Trainer) runHooks() (apply bool, err error) {
 // applyGradients is the optimizer's update from t.ws.Grads.
 func (t *Trainer) applyGradients() {
 	t.opt.Step(t.model.Params, t.ws.Grads)
-	t.last = 0
+	t.last, t.micro = 0, 0
 }
 
 // step is one whole training step on the n samples in the buffers.
