@@ -163,6 +163,18 @@ func newRangeTestPlot(tests []*RangeTest, title string) (*plot.Plot, plot.Legend
 	if !(ylo <= yhi) {
 		ylo, yhi = 0, 1
 	}
+	// The divergence past the end climbs steeply: show up to 1.5× the
+	// highest starting loss (the lines are clipped there), so the valleys,
+	// where the suggestions are, keep the height of the figure.
+	start := math.Inf(-1)
+	for _, t := range tests {
+		if len(t.Smoothed) > 0 && !math.IsNaN(t.Smoothed[0]) && !math.IsInf(t.Smoothed[0], 0) {
+			start = math.Max(start, t.Smoothed[0])
+		}
+	}
+	if c := 1.5 * start; c > ylo && c < yhi {
+		yhi = c
+	}
 	if yhi-ylo < 0.02 {
 		ylo, yhi = ylo-0.01, yhi+0.01
 	}
