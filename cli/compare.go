@@ -78,12 +78,17 @@ func compareCommand(env Env) *ucli.Command {
 				title = fmt.Sprintf("Optimizer comparison at each one's range-test rate on %s", datasetTitle(base.Dataset))
 			}
 			exp := &report.Experiment{Kind: "compare", Title: title}
+			var shownLR any = lr
+			if auto {
+				shownLR = lrAuto // each run's config holds its rate
+			}
 			return runExperiment(c, env, exp, base, func(b NetConfig) any {
 				return struct {
 					NetConfig
+					LR        any       `json:"lr"`
 					Optimizer []string  `json:"optimizer"`
 					Momentum  []float64 `json:"momentum"`
-				}{b, opts, moms}
+				}{b, shownLR, opts, moms}
 			}, runs)
 		},
 	}

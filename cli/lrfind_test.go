@@ -34,15 +34,17 @@ func readLRFind(t *testing.T, path string) lrfindFile {
 // where the tutorial's own experiments found the good rates. SGD: the hand
 // sweep's lr 1 reached 0.95 in 5 epochs and 0.1 gave 0.90, while 100 and
 // 0.001 stayed near chance, so the suggestion must lie in [0.1, 10).
-// Adam: Keras's default 0.001 is the tutorial's good rate, so the
-// suggestion must lie within a decade of it.
+// Adam: Keras's default 0.001 is the tutorial's good rate; the suggestion
+// must lie within a decade below it and 30× above (the minimum/10 rule puts
+// it at 0.007 at seed 1, and 0.010 at seed 2, where 10 epochs reach 0.976
+// validation accuracy against 0.973 at 0.001: docs/lrfind.md).
 func TestLRFindTutorialNetwork(t *testing.T) {
 	for _, tc := range []struct {
 		optimizer string
 		lo, hi    float64
 	}{
 		{"sgd", 0.1, 10},
-		{"adam", 1e-4, 1e-2},
+		{"adam", 1e-4, 3e-2},
 	} {
 		t.Run(tc.optimizer, func(t *testing.T) {
 			dir := t.TempDir()
