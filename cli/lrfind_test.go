@@ -133,3 +133,48 @@ func TestLRFindRefusals(t *testing.T) {
 		assert.Contains(t, errs, tc.want, "%v", tc.args)
 	}
 }
+
+// descent compare --lr auto: one range test per optimizer, each run at its
+// own suggestion, all of them in lrfind.json and the report.
+func TestCompareLRAuto(t *testing.T) {
+	dir := t.TempDir()
+	status, out, errs := run(t, "compare", "--lr", "auto", "--optimizers", "sgd,adam", "--epochs", "1", "--hidden", "16",
+		"--quiet", "--out", dir)
+	require.Equal(t, 0, status, errs)
+	assert.Contains(t, out, "range test suggests")
+	b, err := os.ReadFile(filepath.Join(dir, "lrfind.json"))
+	require.NoError(t, err)
+	var tests []lrfindFile
+	require.NoError(t, json.Unmarshal(b, &tests))
+	require.Len(t, tests, 2)
+	assert.Equal(t, "sgd", tests[0].Optimizer)
+	assert.Equal(t, "adam", tests[1].Optimizer)
+	for i, name := range []string{"sgd", "adam"} {
+		var h struct {
+			Config map[string]any `json:"config"`
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name, "history.json"))
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, &h))
+		assert.Equal(t, tests[i].SuggestedLR, h.Config["lr"], name)
+		assert.Equal(t, true, h.Config["lr_auto"], name)
+	}
+	var s struct {
+		Title  string         `json:"title"`
+		Config map[string]any `json:"config"`
+	}
+	b, err = os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &s))
+	assert.Equal(t, "auto", s.Config["lr"])
+	assert.Contains(t, s.Title, "range-test rate")
+
+	// descent report rebuilds the page, its range-test section included.
+	require.NoError(t, os.Remove(filepath.Join(dir, "lrfind.png")))
+	status, _, errs = run(t, "report", dir)
+	require.Equal(t, 0, status, errs)
+	assert.FileExists(t, filepath.Join(dir, "lrfind.png"))
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), `id="range-test"`)
+}
