@@ -264,6 +264,9 @@ func runLRFind(c *ucli.Context, env Env, cfg NetConfig) error {
 		}
 	}
 	fmt.Fprintf(env.Stdout, "suggested lr: %.3g (rule %s; %s)\n", rt.SuggestedLR, rt.Rule, strings.Join(others, ", "))
+	if !rt.StoppedEarly {
+		fmt.Fprintf(env.Stdout, "note: the loss did not diverge up to --max-lr %g, so the valley may lie beyond it: try a larger --max-lr\n", rt.MaxLR)
+	}
 	fmt.Fprintf(env.Stdout, "train with it: descent train --optimizer %s --lr %.3g  (or --lr auto)\n", cfg.Optimizer, rt.SuggestedLR)
 	fmt.Fprintf(env.Stdout, "report: %s\n", filepath.Join(dir, report.PageFile))
 	return nil
