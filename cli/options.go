@@ -31,17 +31,17 @@ type NetConfig struct {
 	Classes    int     `json:"classes"`
 	Optimizer  string  `json:"optimizer"`
 	LR         float64 `json:"lr"`
-	// LRAuto says LR is the range test's suggestion (--lr auto).
-	LRAuto    bool    `json:"lr_auto,omitempty"`
-	Momentum  float64 `json:"momentum"`
-	BatchSize int     `json:"batch_size"`
-	Epochs    int     `json:"epochs"`
-	Seed      uint64  `json:"seed"`
-	ValSplit  float64 `json:"val_split"`
-	Backend   string  `json:"backend"`
-	Threads   int     `json:"threads"`
+	Momentum   float64 `json:"momentum"`
+	BatchSize  int     `json:"batch_size"`
+	Epochs     int     `json:"epochs"`
+	Seed       uint64  `json:"seed"`
+	ValSplit   float64 `json:"val_split"`
+	Backend    string  `json:"backend"`
+	Threads    int     `json:"threads"`
 	// OnNaN is --on-nan: what a non-finite loss does, "stop" or "continue".
 	OnNaN string `json:"on_nan"`
+	// LRAuto says LR is the range test's suggestion (--lr auto).
+	LRAuto bool `json:"lr_auto,omitempty"`
 
 	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
 }
