@@ -1,6 +1,6 @@
 // Package cli is the descent command-line application (urfave/cli v2):
-// descent train, sweep, compare, report, evaluate, predict, serve, loss,
-// bench, bench predict and bench serve.
+// descent train, sweep, compare, lrfind, report, evaluate, predict, serve,
+// loss, bench, bench predict and bench serve.
 //
 // Errors. A wrong flag or value is a usage error: one line on stderr and exit
 // status 2. A failure while running (unreadable data, cancelled run) is
@@ -67,6 +67,7 @@ func NewApp(env Env) *ucli.App {
 			benchCommand(env),
 			sweepCommand(env),
 			compareCommand(env),
+			lrfindCommand(env),
 			reportCommand(env),
 			evaluateCommand(env),
 			predictCommand(env),

@@ -15,11 +15,12 @@ func compareCommand(env Env) *ucli.Command {
 	flags := experimentFlags([]string{"optimizer", "history", "save"}, map[string]any{"epochs": 10})
 	for _, f := range flags {
 		switch f := f.(type) {
+		case *ucli.StringFlag:
+			if f.Name == "lr" {
+				f.Value, f.Usage, f.DefaultText = "0.001", "learning rate of every optimizer, as in the tutorial; auto: each optimizer's own range-test suggestion (descent lrfind)", ""
+			}
 		case *ucli.Float64Flag:
-			switch f.Name {
-			case "lr":
-				f.Value, f.Usage, f.DefaultText = 0.001, "learning rate of every optimizer, as in the tutorial", ""
-			case "momentum":
+			if f.Name == "momentum" {
 				f.Usage = "momentum of the momentum and nesterov runs; the others use none"
 			}
 		}
@@ -37,8 +38,8 @@ func compareCommand(env Env) *ucli.Command {
 		Flags: flags,
 		Action: func(c *ucli.Context) error {
 			names := strings.Split(c.String("optimizers"), ",")
-			lr := c.Float64("lr")
-			if err := checkLR("--lr", lr); err != nil {
+			lr, auto, err := parseLR("--lr", c.String("lr"))
+			if err != nil {
 				return err
 			}
 			var runs []plannedRun
@@ -59,7 +60,10 @@ func compareCommand(env Env) *ucli.Command {
 					return usagef("--optimizers: %s is listed twice", name)
 				}
 				seen[name] = true
-				cfg.LR = lr
+				cfg.LR, cfg.LRAuto = lr, auto
+				if auto {
+					cfg.LR = train.DefaultLearningRate(name) // until the range test has run
+				}
 				if name != "momentum" && name != "nesterov" {
 					cfg.Momentum = 0
 				}
@@ -69,14 +73,22 @@ func compareCommand(env Env) *ucli.Command {
 				opts, moms = append(opts, name), append(moms, cfg.Momentum)
 				runs = append(runs, plannedRun{name: optimizerTitle(name), dir: name, cfg: cfg})
 			}
-			exp := &report.Experiment{Kind: "compare",
-				Title: fmt.Sprintf("Optimizer comparison at lr %g on %s", lr, datasetTitle(base.Dataset))}
+			title := fmt.Sprintf("Optimizer comparison at lr %g on %s", lr, datasetTitle(base.Dataset))
+			if auto {
+				title = fmt.Sprintf("Optimizer comparison at each one's range-test rate on %s", datasetTitle(base.Dataset))
+			}
+			exp := &report.Experiment{Kind: "compare", Title: title}
+			var shownLR any = lr
+			if auto {
+				shownLR = lrAuto // each run's config holds its rate
+			}
 			return runExperiment(c, env, exp, base, func(b NetConfig) any {
 				return struct {
 					NetConfig
+					LR        any       `json:"lr"`
 					Optimizer []string  `json:"optimizer"`
 					Momentum  []float64 `json:"momentum"`
-				}{b, opts, moms}
+				}{b, shownLR, opts, moms}
 			}, runs)
 		},
 	}

@@ -206,6 +206,13 @@ func runExperiment(c *ucli.Context, env Env, exp *report.Experiment, base NetCon
 	}
 	for i, pr := range runs {
 		var callbacks []train.Callback
+		rt, err := autoLR(c, env, eng, &pr.cfg, sets)
+		if err != nil {
+			return fmt.Errorf("run %s: %w", pr.name, err)
+		}
+		if rt != nil {
+			exp.RangeTests = append(exp.RangeTests, rt)
+		}
 		if !quiet {
 			fmt.Fprintf(env.Stdout, "\n[%d/%d] %s: %s lr %g", i+1, len(runs), pr.name, pr.cfg.Optimizer, pr.cfg.LR)
 			if pr.cfg.Momentum != 0 {

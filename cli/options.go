@@ -48,6 +48,8 @@ type NetConfig struct {
 	callbackConfig
 	// Dropout is --dropout: the rate after every hidden layer, 0 for none.
 	Dropout float64 `json:"dropout,omitempty"`
+	// LRAuto says LR is the range test's suggestion (--lr auto).
+	LRAuto bool `json:"lr_auto,omitempty"`
 
 	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/report"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -35,6 +36,9 @@ type fitted struct {
 	// interrupted is set when a signal stopped the run before its test
 	// pass: history holds the completed epochs, and there is no test result.
 	interrupted bool
+	// rangeTest is the range test that chose the learning rate (--lr
+	// auto), or nil.
+	rangeTest *report.RangeTest
 }
 
 // historyOrNil is f's history, nil when f is.

@@ -22,7 +22,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "hidden", Value: "128,128", Usage: "hidden layer widths, comma-separated"},
 		&ucli.StringFlag{Name: "activation", Value: "sigmoid", Usage: "hidden activation: linear, sigmoid, tanh, relu"},
 		&ucli.StringFlag{Name: "optimizer", Value: "adam", Usage: "sgd, momentum, nesterov, rmsprop, adam, adamw or nadam"},
-		&ucli.Float64Flag{Name: "lr", Usage: "learning rate", DefaultText: "Keras's default for the optimizer: 0.01 for SGD, 0.001 otherwise"},
+		&ucli.StringFlag{Name: "lr", Usage: lrUsage, DefaultText: "Keras's default for the optimizer: 0.01 for SGD, 0.001 otherwise"},
 		&ucli.Float64Flag{Name: "momentum", Usage: "momentum", DefaultText: "0.9 for momentum and nesterov, 0 otherwise"},
 		&ucli.IntFlag{Name: "epochs", Value: 10, Usage: "passes over the training data"},
 		&ucli.IntFlag{Name: "batch-size", Value: 128, Usage: "samples per step"},
@@ -93,7 +93,14 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	}
 	cfg.LR, cfg.Momentum = train.DefaultLearningRate(cfg.Optimizer), train.DefaultMomentum(cfg.Optimizer)
 	if c.IsSet("lr") {
-		cfg.LR = c.Float64("lr")
+		lr, auto, err := parseLR("--lr", c.String("lr"))
+		if err != nil {
+			return cfg, err
+		}
+		if !auto { // auto: the default until the range test has run
+			cfg.LR = lr
+		}
+		cfg.LRAuto = auto
 	}
 	if c.IsSet("momentum") {
 		cfg.Momentum = c.Float64("momentum")
@@ -185,6 +192,10 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	if err != nil {
 		return err
 	}
+	rt, err := autoLR(c, env, eng, &cfg, sets) // before the checkpoint's identity, which holds the rate
+	if err != nil {
+		return err
+	}
 	if k != nil {
 		if err := k.identify(c.Context, cfg, sets, c.Int("train-limit")); err != nil {
 			return err
@@ -205,6 +216,9 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	f, err := fitNetworkWith(c.Context, eng, cfg, sets, k, callbacks...)
 	if line := stoppedLine(f.historyOrNil()); line != "" && !quiet {
 		fmt.Fprintln(env.Stdout, line)
+	}
+	if f != nil {
+		f.rangeTest = rt
 	}
 	if f != nil && f.diverged != nil {
 		return keepDiverged(c, env, cfg, f, sets, err)
@@ -247,6 +261,9 @@ func writeTrainFolder(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets d
 		return err
 	}
 	exp.Runs = []*report.Run{r}
+	if f.rangeTest != nil {
+		exp.RangeTests = []*report.RangeTest{f.rangeTest}
+	}
 	files, err := report.RunFiles(r)
 	if err != nil {
 		return err

@@ -33,6 +33,12 @@
 //	<run>/confusion_matrix.csv   rows are true classes, columns predictions
 //	<run>/regression_report.txt  a regression's test metrics, in place of the
 //	                             two files above
+//	lrfind.json, .png, .svg      with --lr auto, the learning-rate range tests
+//	                             ([RangeTest]: rates, losses, smoothed losses,
+//	                             suggested_lr; one per run) and their figure;
+//	                             report.html then has a section for them
+//	                             (descent lrfind writes these and report.html
+//	                             alone)
 //
 // The package only builds bytes ([RunFiles], [PageFiles]) and reads folders
 // ([Load]); the caller decides how files are written (descent writes each one

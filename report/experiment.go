@@ -296,6 +296,10 @@ type Experiment struct {
 	Summaries []Summary `json:"runs"`
 	// Runs are the full runs.
 	Runs []*Run `json:"-"`
+	// RangeTests are the learning-rate range tests run before training
+	// (descent train --lr auto, descent lrfind), if any: report.html then
+	// has a section for them, and PageFiles writes their files.
+	RangeTests []*RangeTest `json:"range_tests,omitempty"`
 }
 
 // File is one output file: a path relative to the experiment folder and its
@@ -457,6 +461,14 @@ func PageFiles(e *Experiment) ([]File, error) {
 		}
 		files = append(files, File{fig.Name + ".png", png}, File{fig.Name + ".svg", svg})
 		figs[fig.Name] = svg
+	}
+	if len(e.RangeTests) > 0 {
+		rt, err := RangeTestFiles(e.RangeTests, "Learning-rate range test")
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, rt...)
+		figs[RangeTestFigure] = rt[2].Data
 	}
 	page, err := Page(e, figs)
 	if err != nil {

@@ -100,6 +100,15 @@ type pageView struct {
 	TrainMetric string
 	Rows        []rowView
 	Runs        []runView
+	// RangeTest is the learning-rate range test's section, if any.
+	RangeTest *rangeTestView
+}
+
+// rangeTestView is the page's range-test section: the figure and a row
+// per test.
+type rangeTestView struct {
+	SVG   template.HTML
+	Tests []*RangeTest
 }
 
 type figureView struct {
@@ -143,7 +152,8 @@ type matrixCell struct {
 // task (figs maps a Figure's Name to its SVG, inlined; see [FiguresOf]),
 // the summary table with the task's columns ([SummaryHeads]) and every
 // run's classification report and confusion matrix, or for a regression
-// its regression report. The page loads nothing: no script, no style
+// its regression report; and, when e has range tests, their section
+// (figs[RangeTestFigure] is its figure). The page loads nothing: no script, no style
 // sheet, no image from elsewhere, and its Content-Security-Policy forbids
 // it.
 func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
@@ -156,7 +166,17 @@ func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
 	if v.Config, err = ConfigPairs(e.Config); err != nil {
 		return nil, err
 	}
+	if len(e.RangeTests) > 0 {
+		svg, ok := figs[RangeTestFigure]
+		if !ok {
+			return nil, fmt.Errorf("report: page: no %s figure", RangeTestFigure)
+		}
+		v.RangeTest = &rangeTestView{SVG: template.HTML(inlineSVG(svg)), Tests: e.RangeTests}
+	}
 	for _, f := range FiguresOf(e.Runs) {
+		if len(e.Runs) == 0 {
+			break // a range test alone (descent lrfind)
+		}
 		svg, ok := figs[f.Name]
 		if !ok {
 			return nil, fmt.Errorf("report: page: no %s figure", f.Name)
