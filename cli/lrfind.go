@@ -44,9 +44,9 @@ func rangeTestFlags() []ucli.Flag {
 		rules = append(rules, string(r))
 	}
 	return []ucli.Flag{
-		&ucli.Float64Flag{Name: "min-lr", Value: train.DefaultLRFindMinLR, Usage: "the first (smallest) learning rate of the test"},
-		&ucli.Float64Flag{Name: "max-lr", Value: train.DefaultLRFindMaxLR, Usage: "the last (largest) learning rate of the test"},
-		&ucli.IntFlag{Name: "steps", Value: train.DefaultLRFindSteps, Usage: "training steps (batches) of the test; the rate grows exponentially from --min-lr to --max-lr over them"},
+		&ucli.Float64Flag{Name: "start-lr", Value: train.DefaultLRFindMinLR, Usage: "the first (smallest) learning rate of the test (fastai's start_lr)"},
+		&ucli.Float64Flag{Name: "end-lr", Value: train.DefaultLRFindMaxLR, Usage: "the last (largest) learning rate of the test (fastai's end_lr)"},
+		&ucli.IntFlag{Name: "steps", Value: train.DefaultLRFindSteps, Usage: "training steps (batches) of the test; the rate grows exponentially from --start-lr to --end-lr over them"},
 		&ucli.StringFlag{Name: "rule", Value: string(train.DefaultLRRule), Usage: "how the rate is picked from the smoothed loss: " + strings.Join(rules, ", ") + " (see docs/lrfind.md)"},
 	}
 }
@@ -58,14 +58,14 @@ func readRangeTestConfig(c *ucli.Context, seed uint64) (train.LRFindConfig, erro
 	if !slices.ContainsFunc(c.Command.Flags, func(f ucli.Flag) bool { return f.Names()[0] == "steps" }) {
 		return cfg, nil // train and compare: the defaults
 	}
-	cfg.MinLR, cfg.MaxLR, cfg.Steps, cfg.Rule = c.Float64("min-lr"), c.Float64("max-lr"), c.Int("steps"), train.LRRule(c.String("rule"))
+	cfg.MinLR, cfg.MaxLR, cfg.Steps, cfg.Rule = c.Float64("start-lr"), c.Float64("end-lr"), c.Int("steps"), train.LRRule(c.String("rule"))
 	switch {
-	case checkLR("--min-lr", cfg.MinLR) != nil:
-		return cfg, checkLR("--min-lr", cfg.MinLR)
-	case checkLR("--max-lr", cfg.MaxLR) != nil:
-		return cfg, checkLR("--max-lr", cfg.MaxLR)
+	case checkLR("--start-lr", cfg.MinLR) != nil:
+		return cfg, checkLR("--start-lr", cfg.MinLR)
+	case checkLR("--end-lr", cfg.MaxLR) != nil:
+		return cfg, checkLR("--end-lr", cfg.MaxLR)
 	case !(cfg.MaxLR > cfg.MinLR):
-		return cfg, usagef("--max-lr: %v is not above --min-lr %v", cfg.MaxLR, cfg.MinLR)
+		return cfg, usagef("--end-lr: %v is not above --start-lr %v", cfg.MaxLR, cfg.MinLR)
 	case cfg.Steps < 10 || cfg.Steps > 100000:
 		return cfg, usagef("--steps: must be in 10..100000, got %d", cfg.Steps)
 	case !slices.Contains(train.LRRules(), cfg.Rule):
@@ -171,7 +171,7 @@ func lrfindCommand(env Env) *ucli.Command {
 		Name:  "lrfind",
 		Usage: "the learning-rate range test: which learning rate to train with",
 		Description: "Trains a fresh network (the one descent train would train, with the same flags and seed) for\n" +
-			"--steps batches while the learning rate grows exponentially from --min-lr to --max-lr, records the\n" +
+			"--steps batches while the learning rate grows exponentially from --start-lr to --end-lr, records the\n" +
 			"smoothed loss, stops once it exceeds 4× its minimum, and suggests a rate: by default the rate at\n" +
 			"the minimum divided by 10 (Smith 2017, \"Cyclical Learning Rates\"; fastai's lr_find). Writes\n" +
 			"lrfind.json (rates, losses, smoothed losses, suggested_lr), lrfind.png and lrfind.svg (loss against\n" +
@@ -265,7 +265,7 @@ func runLRFind(c *ucli.Context, env Env, cfg NetConfig) error {
 	}
 	fmt.Fprintf(env.Stdout, "suggested lr: %.3g (rule %s; %s)\n", rt.SuggestedLR, rt.Rule, strings.Join(others, ", "))
 	if !rt.StoppedEarly {
-		fmt.Fprintf(env.Stdout, "note: the loss did not diverge up to --max-lr %g, so the valley may lie beyond it: try a larger --max-lr\n", rt.MaxLR)
+		fmt.Fprintf(env.Stdout, "note: the loss did not diverge up to --end-lr %g, so the valley may lie beyond it: try a larger --end-lr\n", rt.MaxLR)
 	}
 	fmt.Fprintf(env.Stdout, "train with it: descent train --optimizer %s --lr %.3g  (or --lr auto)\n", cfg.Optimizer, rt.SuggestedLR)
 	fmt.Fprintf(env.Stdout, "report: %s\n", filepath.Join(dir, report.PageFile))

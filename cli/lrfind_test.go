@@ -60,7 +60,7 @@ func TestLRFindTutorialNetwork(t *testing.T) {
 			assert.Equal(t, "minimum/10", f.Rule)
 			assert.Len(t, f.Suggestions, 3)
 			assert.Equal(t, f.Suggestions[f.Rule], f.SuggestedLR)
-			assert.True(t, f.StoppedEarly, "the loss diverges below --max-lr 100")
+			assert.True(t, f.StoppedEarly, "the loss diverges below --end-lr 100")
 			assert.InDelta(t, 1e-5, f.Rates[0], 1e-12)
 			for i := 1; i < len(f.Rates); i++ {
 				require.Greater(t, f.Rates[i], f.Rates[i-1])
@@ -124,8 +124,8 @@ func TestLRFindRefusals(t *testing.T) {
 		{[]string{"compare", "--lr", "x"}, `--lr: "x" is not a number or auto`},
 		{[]string{"lrfind", "--rule", "median"}, `--rule: "median"`},
 		{[]string{"lrfind", "--steps", "5"}, "--steps"},
-		{[]string{"lrfind", "--max-lr", "1e-6"}, "--max-lr"},
-		{[]string{"lrfind", "--min-lr", "0"}, "--min-lr"},
+		{[]string{"lrfind", "--end-lr", "1e-6"}, "--end-lr"},
+		{[]string{"lrfind", "--start-lr", "0"}, "--start-lr"},
 		{[]string{"lrfind", "--lr", "1"}, "flag provided but not defined"},
 	} {
 		status, _, errs := run(t, tc.args...)
