@@ -18,6 +18,23 @@
  * and db = Σ_rows dz as a plain loop. A forward-only plan (for inference)
  * has the first two only, the softmax made for dnnl_forward_inference.
  *
+ * bf16 plans (DESCENT_BF16) add three reorders, f32 → bf16 (round to
+ * nearest even), into one buffer the plan owns:
+ *
+ *   reorder_x    x  (batch,in)  f32 → xb  (batch,in)  bf16
+ *   reorder_w    W  (in,out)    f32 → wb  (in,out)    bf16
+ *   reorder_dz   dz (batch,out) f32 → dzb (batch,out) bf16
+ *
+ * and the three matmuls read xb (xbᵀ as "ba" for dW), wb (wbᵀ as "ba" for
+ * dx) and dzb with f32 bias and f32 dst: oneDNN's bf16 brgemm kernels
+ * accumulate in f32, so each output element is one rounding of an f32 sum
+ * of exact products of bf16 values. Weights are reordered at every call:
+ * the caller's f32 master weights change every step. The activation post-op,
+ * softmax, activation backward and db see f32 values only. The backward
+ * reorders x again rather than trusting the forward's copy: the caller may
+ * pass another x (the C layer keeps no state between calls but its own
+ * buffers' contents, which it never reads across calls).
+ *
  * Matmul rather than inner product because it takes W in our (in, out)
  * layout directly, and xᵀ and Wᵀ are the same bytes described with
  * transposed strides (format tag "ba"), so nothing is reordered. On AVX-512
@@ -338,7 +355,11 @@ int descent_sgemm(int trans_a, int trans_b, long m, long n, long k,
 
 /* The plan's primitives, for per-primitive thread counts, timings and
  * scratchpads. */
-enum slot { FWD, SOFTMAX_FWD, ACT_BWD, BWD_WEIGHTS, BWD_DATA, NSLOTS };
+enum slot { FWD, SOFTMAX_FWD, ACT_BWD, BWD_WEIGHTS, BWD_DATA, R_X, R_W, R_DZ, NSLOTS };
+
+/* A bf16 plan's own memory objects, over its bf16 buffer (bound for the
+ * plan's life: they never point at a caller's memory). */
+enum bmem { B_X, B_XT, B_W, B_WT, B_DZ, NBMEMS };
 
 /* The plan's memory objects: the caller's buffers, bound per call. */
 enum mem { M_X, M_XT, M_W, M_WT, M_B, M_Y, M_DZ, M_DW, M_DX, NMEMS };
@@ -348,6 +369,7 @@ struct descent_dense {
     dnnl_stream_t stream;  /* the plan's own (see Concurrency above) */
     int batch, in, out, act;
     int forward_only;      /* no backward primitives or memory objects */
+    int precision;         /* a descent_precision */
     int threads;           /* the thread count the primitives were made for */
     /* Contention guard: the best time of each primitive with best_threads
      * > 1 threads, 0 until measured. */
@@ -360,7 +382,7 @@ struct descent_dense {
     char broken_msg[512];
     int fail_builds;       /* descent_dense_fail_next_builds (tests) */
     char name[96];         /* "dense 128x784x128 sigmoid", for messages */
-    char impl[320];
+    char impl[640];
     char error[512];       /* the message of the plan's last failure */
 
     dnnl_primitive_t prim[NSLOTS];
@@ -370,16 +392,32 @@ struct descent_dense {
      * NULL where a primitive needs none. */
     void *pad_buf;
     dnnl_memory_t pad[NSLOTS];
+    /* bf16 plans: xb (batch·in), wb (in·out), dzb (batch·out) bf16 values,
+     * each at a 64-byte aligned offset of one allocation; NULL for f32. */
+    void *bf_buf;
+    dnnl_memory_t bmem[NBMEMS];
 };
 
 static const char *act_names[] = {"linear", "sigmoid", "tanh", "relu", "softmax"};
-static const char *slot_names[] = {"fwd", "softmax", "act_bwd", "bwd_weights", "bwd_data"};
+static const char *slot_names[] = {"fwd", "softmax", "act_bwd", "bwd_weights", "bwd_data",
+        "reorder_x", "reorder_w", "reorder_dz"};
 
 /* md2 describes a rows×cols float32 matrix: tag dnnl_ab is row-major,
  * dnnl_ba the transpose of a row-major cols×rows matrix (same bytes). */
 static dnnl_status_t md2(dnnl_memory_desc_t *md, int rows, int cols, dnnl_format_tag_t tag) {
     dnnl_dims_t dims = {rows, cols};
     return dnnl_memory_desc_init_by_tag(md, 2, dims, dnnl_f32, tag);
+}
+
+/* md2_bf16 is md2 for a bfloat16 matrix. */
+static dnnl_status_t md2_bf16(dnnl_memory_desc_t *md, int rows, int cols, dnnl_format_tag_t tag) {
+    dnnl_dims_t dims = {rows, cols};
+    return dnnl_memory_desc_init_by_tag(md, 2, dims, dnnl_bf16, tag);
+}
+
+int descent_dnnl_bf16_isa(void) {
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    return isa == dnnl_cpu_isa_avx512_core_bf16 || isa == dnnl_cpu_isa_avx512_core_amx;
 }
 
 /* release destroys what build made (the stream and context stay). */
@@ -394,8 +432,14 @@ static void release(descent_dense *d) {
         if (d->mem[i]) dnnl_memory_destroy(d->mem[i]);
         d->mem[i] = NULL;
     }
+    for (int i = 0; i < NBMEMS; i++) {
+        if (d->bmem[i]) dnnl_memory_destroy(d->bmem[i]);
+        d->bmem[i] = NULL;
+    }
     free(d->pad_buf);
     d->pad_buf = NULL;
+    free(d->bf_buf);
+    d->bf_buf = NULL;
 }
 
 /* append_impl adds "label impl-name; " to d->impl. */
@@ -430,6 +474,46 @@ static dnnl_status_t make_primitive(descent_dense *d, enum slot slot, double flo
     else
         dnnl_primitive_desc_destroy(pd);
     return s;
+}
+
+/* make_reorder creates the reorder primitive of a slot, src → dst, on one
+ * thread (it is element-wise work), like make_primitive. */
+static dnnl_status_t make_reorder(descent_dense *d, enum slot slot, const dnnl_memory_desc_t *src,
+        const dnnl_memory_desc_t *dst, const_dnnl_primitive_attr_t attr, dnnl_memory_desc_t *pad_md) {
+    d->nthr[slot] = 1;
+    set_omp(1);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t s = dnnl_reorder_primitive_desc_create(&pd, src, d->ctx->engine, dst, d->ctx->engine, attr);
+    if (s != dnnl_success) return s;
+    append_impl(d, slot_names[slot], pd);
+    const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    if (md) pad_md[slot] = *md;
+    s = dnnl_primitive_create(&d->prim[slot], pd);
+    dnnl_primitive_desc_destroy(pd);
+    return s;
+}
+
+/* make_bf16_buffers allocates a bf16 plan's buffer and its memory objects:
+ * xb (batch,in) with its transpose view xbᵀ (in,batch) "ba", wb (in,out)
+ * with wbᵀ (out,in) "ba", and dzb (batch,out). A forward-only plan has xb
+ * and wb only. */
+static int make_bf16_buffers(descent_dense *d, const dnnl_memory_desc_t *bmds) {
+    const char *what = d->name;
+    int st = DESCENT_OK;
+    const size_t B = (size_t)d->batch, I = (size_t)d->in, O = (size_t)d->out;
+    const size_t al = 64, bytes = 2; /* sizeof(bf16) */
+    const size_t nx = (B * I * bytes + al - 1) / al * al, nw = (I * O * bytes + al - 1) / al * al,
+                 ndz = d->forward_only ? 0 : (B * O * bytes + al - 1) / al * al;
+    d->bf_buf = aligned_alloc(al, nx + nw + ndz);
+    if (!d->bf_buf) return fail(DESCENT_ENOMEM, "%s: bf16 buffers of %zu bytes: out of memory", what, nx + nw + ndz);
+    char *base = d->bf_buf;
+    void *at[NBMEMS] = {[B_X] = base, [B_XT] = base, [B_W] = base + nx, [B_WT] = base + nx, [B_DZ] = base + nx + nw};
+    for (int i = 0; i < NBMEMS; i++) {
+        if (d->forward_only && (i == B_XT || i == B_WT || i == B_DZ)) continue;
+        CHECK(dnnl_memory_create(&d->bmem[i], &bmds[i], d->ctx->engine, at[i]));
+    }
+out:
+    return st;
 }
 
 /* make_scratchpad allocates the plan's scratchpad, the largest any of its
@@ -498,6 +582,21 @@ static int build(descent_dense *d) {
         CHECK(dnnl_memory_create(&d->mem[i], mds[i], d->ctx->engine, DNNL_MEMORY_NONE));
     }
 
+    /* bf16: the GEMMs' inputs are the plan's bf16 copies; for f32 these
+     * pointers are the f32 descriptors above, so nothing changes. */
+    const int bf16 = d->precision == DESCENT_BF16;
+    dnnl_memory_desc_t bmds[NBMEMS];
+    const dnnl_memory_desc_t *gx = &x_md, *gxt = &xt_md, *gw = &w_md, *gwt = &wt_md, *gdz = &y_md;
+    if (bf16) {
+        CHECK(md2_bf16(&bmds[B_X], B, I, dnnl_ab));  /* xb  (batch, in) */
+        CHECK(md2_bf16(&bmds[B_XT], I, B, dnnl_ba)); /* xbᵀ (in, batch), the bytes of xb */
+        CHECK(md2_bf16(&bmds[B_W], I, O, dnnl_ab));  /* wb  (in, out) */
+        CHECK(md2_bf16(&bmds[B_WT], O, I, dnnl_ba)); /* wbᵀ (out, in), the bytes of wb */
+        CHECK(md2_bf16(&bmds[B_DZ], B, O, dnnl_ab)); /* dzb (batch, out) */
+        if ((st = make_bf16_buffers(d, bmds)) != DESCENT_OK) goto out;
+        gx = &bmds[B_X], gxt = &bmds[B_XT], gw = &bmds[B_W], gwt = &bmds[B_WT], gdz = &bmds[B_DZ];
+    }
+
     /* Every primitive gets a user-mode scratchpad (see Concurrency above). */
     CHECK(dnnl_primitive_attr_create(&attr));
     CHECK(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
@@ -516,8 +615,12 @@ static int build(descent_dense *d) {
         CHECK(dnnl_primitive_attr_set_post_ops(fwd_attr, post_ops));
     }
     dnnl_matmul_desc_t mm;
-    CHECK(dnnl_matmul_desc_init(&mm, &x_md, &w_md, &b_md, &y_md));
+    CHECK(dnnl_matmul_desc_init(&mm, gx, gw, &b_md, &y_md));
     CHECK(make_primitive(d, FWD, gemm_flops, &mm, fwd_attr, NULL, pad_md, NULL));
+    if (bf16) {
+        CHECK(make_reorder(d, R_X, &x_md, &bmds[B_X], attr, pad_md));
+        CHECK(make_reorder(d, R_W, &w_md, &bmds[B_W], attr, pad_md));
+    }
 
     if (d->act == DESCENT_SOFTMAX) {
         dnnl_softmax_desc_t sm;
@@ -542,10 +645,11 @@ static int build(descent_dense *d) {
     }
 
     /* Backward: dW = xᵀ·dz and dx = dz·Wᵀ. */
-    CHECK(dnnl_matmul_desc_init(&mm, &xt_md, &y_md, NULL, &w_md));
+    CHECK(dnnl_matmul_desc_init(&mm, gxt, gdz, NULL, &w_md));
     CHECK(make_primitive(d, BWD_WEIGHTS, gemm_flops, &mm, attr, NULL, pad_md, NULL));
-    CHECK(dnnl_matmul_desc_init(&mm, &y_md, &wt_md, NULL, &x_md));
+    CHECK(dnnl_matmul_desc_init(&mm, gdz, gwt, NULL, &x_md));
     CHECK(make_primitive(d, BWD_DATA, gemm_flops, &mm, attr, NULL, pad_md, NULL));
+    if (bf16) CHECK(make_reorder(d, R_DZ, &y_md, &bmds[B_DZ], attr, pad_md));
 
 scratchpad:
     st = make_scratchpad(d, pad_md);
@@ -560,9 +664,16 @@ out:
 }
 
 static int create(descent_ctx *ctx, int batch, int in, int out, int act, int forward_only,
-        descent_dense **plan) {
+        int precision, descent_dense **plan) {
     const char *what = forward_only ? "create forward-only dense plan" : "create dense plan";
     if (!ctx || !plan) return fail(DESCENT_EINVAL, "%s: NULL argument", what);
+    if (precision != DESCENT_F32 && precision != DESCENT_BF16)
+        return fail(DESCENT_EINVAL, "%s: unknown precision %d", what, precision);
+    if (precision == DESCENT_BF16 && !descent_dnnl_bf16_isa())
+        return fail(DESCENT_ENOTSUP,
+                "%s: bf16 needs oneDNN kernels for AVX512-BF16 or AMX, and oneDNN's effective ISA here "
+                "(dnnl_get_effective_cpu_isa, capped by ONEDNN_MAX_CPU_ISA) is 0x%x, which has neither",
+                what, (unsigned)dnnl_get_effective_cpu_isa());
     if (batch < 1 || in < 1 || out < 1)
         return fail(DESCENT_EINVAL, "%s: shape %dx%dx%d, want every size >= 1", what, batch, in, out);
     if (act < DESCENT_LINEAR || act > DESCENT_SOFTMAX)
@@ -577,8 +688,9 @@ static int create(descent_ctx *ctx, int batch, int in, int out, int act, int for
     d->out = out;
     d->act = act;
     d->forward_only = forward_only;
-    snprintf(d->name, sizeof d->name, "dense %dx%dx%d %s%s", batch, in, out, act_names[act],
-            forward_only ? " (forward only)" : "");
+    d->precision = precision;
+    snprintf(d->name, sizeof d->name, "dense %dx%dx%d %s%s%s", batch, in, out, act_names[act],
+            precision == DESCENT_BF16 ? " bf16" : "", forward_only ? " (forward only)" : "");
     CHECK(dnnl_stream_create(&d->stream, ctx->engine, dnnl_stream_default_flags));
     st = build(d);
 out:
@@ -593,12 +705,17 @@ out:
 
 int descent_dense_create(descent_ctx *ctx, int batch, int in, int out, int act,
         descent_dense **plan) {
-    return create(ctx, batch, in, out, act, 0, plan);
+    return create(ctx, batch, in, out, act, 0, DESCENT_F32, plan);
 }
 
 int descent_dense_create_forward(descent_ctx *ctx, int batch, int in, int out, int act,
         descent_dense **plan) {
-    return create(ctx, batch, in, out, act, 1, plan);
+    return create(ctx, batch, in, out, act, 1, DESCENT_F32, plan);
+}
+
+int descent_dense_create_prec(descent_ctx *ctx, int batch, int in, int out, int act,
+        int forward_only, int precision, descent_dense **plan) {
+    return create(ctx, batch, in, out, act, forward_only != 0, precision, plan);
 }
 
 void descent_dense_destroy(descent_dense *d) {
@@ -709,7 +826,16 @@ int descent_dense_forward(descent_dense *d, const float *x, const float *w,
     BIND(M_W, w);
     BIND(M_B, b);
     BIND(M_Y, y);
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, d->mem[M_X]}, {DNNL_ARG_WEIGHTS, d->mem[M_W]},
+    dnnl_memory_t gx = d->mem[M_X], gw = d->mem[M_W];
+    if (d->precision == DESCENT_BF16) { /* x → xb, W → wb */
+        gx = d->bmem[B_X];
+        gw = d->bmem[B_W];
+        dnnl_exec_arg_t rx[] = {{DNNL_ARG_FROM, d->mem[M_X]}, {DNNL_ARG_TO, gx}};
+        CHECK(run(d, R_X, 2, rx));
+        dnnl_exec_arg_t rw[] = {{DNNL_ARG_FROM, d->mem[M_W]}, {DNNL_ARG_TO, gw}};
+        CHECK(run(d, R_W, 2, rw));
+    }
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, gx}, {DNNL_ARG_WEIGHTS, gw},
             {DNNL_ARG_BIAS, d->mem[M_B]}, {DNNL_ARG_DST, d->mem[M_Y]}};
     CHECK(run(d, FWD, 4, args));
     if (d->prim[SOFTMAX_FWD]) {
@@ -758,10 +884,22 @@ int descent_dense_backward(descent_dense *d, const float *x, const float *w,
         st = fail(DESCENT_EINVAL, "%s: backward: NULL buffer", what);
         goto out;
     }
-    BIND(M_XT, x);
+    const int bf16 = d->precision == DESCENT_BF16;
     BIND(M_DZ, dz);
     BIND(M_DW, dw);
-    dnnl_exec_arg_t wargs[] = {{DNNL_ARG_SRC, d->mem[M_XT]}, {DNNL_ARG_WEIGHTS, d->mem[M_DZ]},
+    dnnl_memory_t gxt = d->mem[M_XT], gdz = d->mem[M_DZ];
+    if (bf16) { /* x → xb (read as xbᵀ), dz → dzb */
+        BIND(M_X, x);
+        gxt = d->bmem[B_XT];
+        gdz = d->bmem[B_DZ];
+        dnnl_exec_arg_t rx[] = {{DNNL_ARG_FROM, d->mem[M_X]}, {DNNL_ARG_TO, d->bmem[B_X]}};
+        CHECK(run(d, R_X, 2, rx));
+        dnnl_exec_arg_t rdz[] = {{DNNL_ARG_FROM, d->mem[M_DZ]}, {DNNL_ARG_TO, gdz}};
+        CHECK(run(d, R_DZ, 2, rdz));
+    } else {
+        BIND(M_XT, x);
+    }
+    dnnl_exec_arg_t wargs[] = {{DNNL_ARG_SRC, gxt}, {DNNL_ARG_WEIGHTS, gdz},
             {DNNL_ARG_DST, d->mem[M_DW]}};
     CHECK(run(d, BWD_WEIGHTS, 3, wargs));
 
@@ -775,9 +913,17 @@ int descent_dense_backward(descent_dense *d, const float *x, const float *w,
     }
 
     if (dx) {
-        BIND(M_WT, w);
         BIND(M_DX, dx);
-        dnnl_exec_arg_t dargs[] = {{DNNL_ARG_SRC, d->mem[M_DZ]}, {DNNL_ARG_WEIGHTS, d->mem[M_WT]},
+        dnnl_memory_t gwt = d->mem[M_WT];
+        if (bf16) { /* W → wb (read as wbᵀ) */
+            BIND(M_W, w);
+            gwt = d->bmem[B_WT];
+            dnnl_exec_arg_t rw[] = {{DNNL_ARG_FROM, d->mem[M_W]}, {DNNL_ARG_TO, d->bmem[B_W]}};
+            CHECK(run(d, R_W, 2, rw));
+        } else {
+            BIND(M_WT, w);
+        }
+        dnnl_exec_arg_t dargs[] = {{DNNL_ARG_SRC, gdz}, {DNNL_ARG_WEIGHTS, gwt},
                 {DNNL_ARG_DST, d->mem[M_DX]}};
         CHECK(run(d, BWD_DATA, 3, dargs));
     }

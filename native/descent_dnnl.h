@@ -89,6 +89,20 @@ typedef enum {
     DESCENT_SOFTMAX = 4
 } descent_act;
 
+/* The precision a plan's GEMMs run in. Every buffer the caller passes is
+ * float32 either way (master weights, gradients, activations in Go).
+ *
+ *   DESCENT_F32   everything in float32 (the default; bit for bit what the
+ *                 plans computed before precisions existed).
+ *   DESCENT_BF16  the three GEMMs (forward, dW, dx) read bfloat16 copies of
+ *                 x, W and dz, made by oneDNN reorders (round to nearest
+ *                 even) into buffers the plan owns, and accumulate and
+ *                 write float32; bias, activations, softmax, their backward
+ *                 passes and db stay float32. Needs a CPU and a oneDNN
+ *                 build whose kernels run bf16 natively (AVX512-BF16 or
+ *                 AMX): see descent_dnnl_bf16_isa. */
+typedef enum { DESCENT_F32 = 0, DESCENT_BF16 = 1 } descent_precision;
+
 /* A oneDNN CPU engine, shared by the plans made on it. */
 typedef struct descent_ctx descent_ctx;
 
@@ -150,6 +164,17 @@ int descent_dense_create(descent_ctx *ctx, int batch, int in, int out,
  * memory objects; its backward calls fail with DESCENT_EINVAL. */
 int descent_dense_create_forward(descent_ctx *ctx, int batch, int in, int out,
         int act, descent_dense **plan);
+
+/* descent_dense_create (forward_only = 0) or descent_dense_create_forward
+ * (1) at a precision (a descent_precision). A bf16 plan on a oneDNN whose
+ * effective ISA has no native bf16 fails with DESCENT_ENOTSUP. */
+int descent_dense_create_prec(descent_ctx *ctx, int batch, int in, int out,
+        int act, int forward_only, int precision, descent_dense **plan);
+
+/* Whether oneDNN's effective ISA (dnnl_get_effective_cpu_isa: the CPU,
+ * capped by ONEDNN_MAX_CPU_ISA) has native bf16 kernels: 1 for
+ * avx512_core_bf16 or avx512_core_amx, else 0. */
+int descent_dnnl_bf16_isa(void);
 
 /* Frees the plan and drops its reference to its context. */
 void descent_dense_destroy(descent_dense *plan);

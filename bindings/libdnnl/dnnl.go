@@ -21,11 +21,10 @@ static int call_sgemm(int single, int ta, int tb, long m, long n, long k, float 
     return st;
 }
 
-static int call_create(int single, int forward_only, descent_ctx *ctx, int batch, int in,
-        int out, int act, descent_dense **plan) {
+static int call_create(int single, int forward_only, int precision, descent_ctx *ctx,
+        int batch, int in, int out, int act, descent_dense **plan) {
     descent_dnnl_single_here(single);
-    int st = forward_only ? descent_dense_create_forward(ctx, batch, in, out, act, plan)
-                          : descent_dense_create(ctx, batch, in, out, act, plan);
+    int st = descent_dense_create_prec(ctx, batch, in, out, act, forward_only, precision, plan);
     descent_dnnl_single_here(0);
     return st;
 }
@@ -123,6 +122,7 @@ type call struct {
 	ta, tb      C.int
 	alpha, beta C.float
 	forwardOnly C.int
+	precision   C.int
 	status      C.int
 	msg         string        // the C layer's message, on failure only
 	done        chan struct{} // the owner thread's reply
@@ -188,7 +188,7 @@ func exec(c *call, single C.int) {
 		st = C.call_sgemm(single, c.ta, c.tb, c.dims[0], c.dims[1], c.dims[2], c.alpha,
 			c.p[0], c.dims[3], c.p[1], c.dims[4], c.beta, c.p[2], c.dims[5])
 	case opDenseCreate:
-		st = C.call_create(single, c.forwardOnly, c.ctx, C.int(c.dims[0]), C.int(c.dims[1]), C.int(c.dims[2]), C.int(c.dims[3]), &c.plan)
+		st = C.call_create(single, c.forwardOnly, c.precision, c.ctx, C.int(c.dims[0]), C.int(c.dims[1]), C.int(c.dims[2]), C.int(c.dims[3]), &c.plan)
 	case opForward:
 		st = C.call_forward(single, c.plan, c.p[0], c.p[1], c.p[2], c.p[3])
 	case opActBackward:
@@ -321,23 +321,40 @@ type Dense struct {
 	batch, in, out int
 	act            Activation
 	forwardOnly    bool
+	prec           Precision
 	impl           string
 }
 
 // NewDense makes a plan on c with forward and backward passes. It fails
 // with ErrContextClosed once c is closed.
 func (c *Context) NewDense(batch, in, out int, act Activation) (*Dense, error) {
-	return c.newDense(batch, in, out, act, false)
+	return c.newDense(batch, in, out, act, false, F32)
 }
+
+// NewDensePrecision is NewDense (forwardOnly false) or NewDenseForward
+// (true) at a precision. Every buffer stays float32; a BF16 plan's GEMMs
+// read bfloat16 copies of x, W and dz that it makes per call (see
+// Precision). A BF16 plan fails where oneDNN has no bf16 kernels
+// (BF16Supported false).
+func (c *Context) NewDensePrecision(batch, in, out int, act Activation, forwardOnly bool, p Precision) (*Dense, error) {
+	if p != F32 && p != BF16 {
+		return nil, fmt.Errorf("dnnl: dense plan: unknown precision %d", p)
+	}
+	return c.newDense(batch, in, out, act, forwardOnly, p)
+}
+
+// BF16Supported reports whether oneDNN's effective ISA (the CPU's, capped by
+// ONEDNN_MAX_CPU_ISA) has native bf16 kernels: AVX512-BF16 or AMX.
+func BF16Supported() bool { return C.descent_dnnl_bf16_isa() != 0 }
 
 // NewDenseForward makes a forward-only plan on c, for inference: the
 // forward primitives only, no backward primitives or memory for them. Its
 // ActivationBackward and Backward return an error.
 func (c *Context) NewDenseForward(batch, in, out int, act Activation) (*Dense, error) {
-	return c.newDense(batch, in, out, act, true)
+	return c.newDense(batch, in, out, act, true, F32)
 }
 
-func (c *Context) newDense(batch, in, out int, act Activation, forwardOnly bool) (*Dense, error) {
+func (c *Context) newDense(batch, in, out int, act Activation, forwardOnly bool, prec Precision) (*Dense, error) {
 	kind := "dense plan"
 	if forwardOnly {
 		kind = "forward-only dense plan"
@@ -353,9 +370,9 @@ func (c *Context) newDense(batch, in, out int, act Activation, forwardOnly bool)
 	if c.ctx == nil {
 		return nil, fmt.Errorf("dnnl: %s %dx%dx%d: %w", kind, batch, in, out, ErrContextClosed)
 	}
-	d := &Dense{batch: batch, in: in, out: out, act: act, forwardOnly: forwardOnly}
+	d := &Dense{batch: batch, in: in, out: out, act: act, forwardOnly: forwardOnly, prec: prec}
 	d.c.done = make(chan struct{})
-	d.c.op, d.c.ctx, d.c.forwardOnly = opDenseCreate, c.ctx, cbool(forwardOnly)
+	d.c.op, d.c.ctx, d.c.forwardOnly, d.c.precision = opDenseCreate, c.ctx, cbool(forwardOnly), C.int(prec)
 	d.c.dims = [6]C.long{C.long(batch), C.long(in), C.long(out), C.long(act)}
 	err := do(&d.c, C.descent_dnnl_team_wanted() != 0, "create "+kind)
 	d.plan, d.c.plan, d.c.ctx = d.c.plan, nil, nil
@@ -376,6 +393,9 @@ func (d *Dense) String() string {
 	kind := ""
 	if d.forwardOnly {
 		kind = " forward-only"
+	}
+	if d.prec != F32 {
+		kind += " " + d.prec.String()
 	}
 	return fmt.Sprintf("dnnl dense %dx%dx%d%s (%s)", d.batch, d.in, d.out, kind, d.impl)
 }

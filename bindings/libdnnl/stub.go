@@ -45,6 +45,14 @@ func (c *Context) NewDenseForward(batch, in, out int, act Activation) (*Dense, e
 	return nil, ErrUnavailable
 }
 
+// NewDensePrecision fails: oneDNN is not linked.
+func (c *Context) NewDensePrecision(batch, in, out int, act Activation, forwardOnly bool, p Precision) (*Dense, error) {
+	return nil, ErrUnavailable
+}
+
+// BF16Supported reports false: oneDNN is not linked.
+func BF16Supported() bool { return false }
+
 // Impl reports that oneDNN is not linked.
 func (d *Dense) Impl() string { return "not linked" }
 
