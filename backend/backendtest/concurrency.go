@@ -301,7 +301,7 @@ func CheckCloseOrder(p backend.DensePlanner) error {
 		if err != nil {
 			return fmt.Errorf("forward-only Forward after the engine's Close: %w", err)
 		}
-		if err := checkForward(DenseCase{Batch: b, In: in, Out: out, Act: backend.Tanh}, x, w, bias, y2); err != nil {
+		if err := checkForward(DenseCase{Batch: b, In: in, Out: out, Act: backend.Tanh}, x, w, bias, y2, F32Tolerance); err != nil {
 			return fmt.Errorf("forward-only plan after the engine's Close: %w", err)
 		}
 		plans = append(plans, struct {

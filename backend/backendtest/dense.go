@@ -37,11 +37,15 @@ func DenseCases() []DenseCase {
 // RunDense runs the plan conformance table against p: each plan's Forward,
 // ActivationBackward and Backward against the float64 reference in this
 // file.
-func RunDense(t *testing.T, p backend.DensePlanner) {
+func RunDense(t *testing.T, p backend.DensePlanner) { t.Helper(); RunDenseWith(t, p, F32Tolerance) }
+
+// RunDenseWith is RunDense with the GEMM tolerance of a precision (see
+// Tolerance): BF16Tolerance for engines whose GEMMs read bfloat16.
+func RunDenseWith(t *testing.T, p backend.DensePlanner, tol Tolerance) {
 	t.Helper()
 	for i, c := range DenseCases() {
 		t.Run(fmt.Sprintf("%02d-%s-%dx%dx%d", i, c.Act, c.Batch, c.In, c.Out), func(t *testing.T) {
-			if err := CheckDense(p, c, uint64(i)); err != nil {
+			if err := CheckDenseWith(p, c, uint64(i), tol); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -54,6 +58,12 @@ func RunDense(t *testing.T, p backend.DensePlanner) {
 // used here), plus 16 float32 ulps of the value for the activation's own
 // rounding and approximations.
 func CheckDense(p backend.DensePlanner, c DenseCase, seed uint64) error {
+	return CheckDenseWith(p, c, seed, F32Tolerance)
+}
+
+// CheckDenseWith is CheckDense with tol's bound on the three GEMMs (the
+// activations, their backward and db keep the float32 tolerances).
+func CheckDenseWith(p backend.DensePlanner, c DenseCase, seed uint64, tol Tolerance) error {
 	rng := rand.New(rand.NewPCG(seed, 0xde45e))
 	b, in, out := c.Batch, c.In, c.Out
 	x, w, bias := randMat(rng, b, in), randMat(rng, in, out), randMat(rng, 1, out)
@@ -69,7 +79,7 @@ func CheckDense(p backend.DensePlanner, c DenseCase, seed uint64) error {
 	if err := plan.Forward(x, w, bias, y); err != nil {
 		return fmt.Errorf("Forward: %w", err)
 	}
-	if err := checkForward(c, x, w, bias, y); err != nil {
+	if err := checkForward(c, x, w, bias, y, tol); err != nil {
 		return err
 	}
 	x64, w64 := wide(x), wide(w)
@@ -107,7 +117,7 @@ func CheckDense(p backend.DensePlanner, c DenseCase, seed uint64) error {
 	refMag := make([]float64, in*out)
 	backend.Gemm(true, false, in, out, b, 1, x64, in, dzw, out, 0, ref, out)
 	backend.Gemm(true, false, in, out, b, 1, absAll(x64), in, absAll(dzw), out, 0, refMag, out)
-	if err := within("Backward dW", dw, ref, refMag, b, out); err != nil {
+	if err := within("Backward dW", dw, ref, refMag, b, out, tol); err != nil {
 		return err
 	}
 	refDB, refDBMag := make([]float64, out), make([]float64, out)
@@ -117,27 +127,26 @@ func CheckDense(p backend.DensePlanner, c DenseCase, seed uint64) error {
 			refDBMag[j] += math.Abs(dzw[r*out+j])
 		}
 	}
-	if err := within("Backward db", db, refDB, refDBMag, b, out); err != nil {
+	if err := within("Backward db", db, refDB, refDBMag, b, out, F32Tolerance); err != nil {
 		return err
 	}
 	if dx != nil {
 		refDX, refDXMag := make([]float64, b*in), make([]float64, b*in)
 		backend.Gemm(false, true, b, in, out, 1, dzw, out, w64, out, 0, refDX, in)
 		backend.Gemm(false, true, b, in, out, 1, absAll(dzw), out, absAll(w64), out, 0, refDXMag, in)
-		if err := within("Backward dx", dx, refDX, refDXMag, out, in); err != nil {
+		if err := within("Backward dx", dx, refDX, refDXMag, out, in, tol); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// within checks got against ref with the k-term dot-product bound.
-func within(what string, got []float32, ref, mag []float64, k, cols int) error {
-	const u = 1.0 / (1 << 24)
+// within checks got against ref with tol's k-term dot-product bound.
+func within(what string, got []float32, ref, mag []float64, k, cols int, tol Tolerance) error {
 	for i := range ref {
-		bound := 2*float64(k+2)*u*mag[i] + 1e-30
+		bound := tol.gemmBound(k, mag[i]) + 1e-30
 		if d := math.Abs(float64(got[i]) - ref[i]); !(d <= bound) {
-			return fmt.Errorf("%s[%d][%d] = %g, reference %g, |diff| %.3g > %.3g", what, i/cols, i%cols, got[i], ref[i], d, bound)
+			return fmt.Errorf("%s[%d][%d] = %g, reference %g, |diff| %.3g > %s bound %.3g", what, i/cols, i%cols, got[i], ref[i], d, tol.Name, bound)
 		}
 	}
 	return nil

@@ -14,9 +14,15 @@ import (
 // tolerances of CheckDense's forward.
 func RunForward(t *testing.T, p backend.ForwardPlanner) {
 	t.Helper()
+	RunForwardWith(t, p, F32Tolerance)
+}
+
+// RunForwardWith is RunForward with the GEMM tolerance of a precision.
+func RunForwardWith(t *testing.T, p backend.ForwardPlanner, tol Tolerance) {
+	t.Helper()
 	for i, c := range DenseCases() {
 		t.Run(fmt.Sprintf("%02d-%s-%dx%dx%d", i, c.Act, c.Batch, c.In, c.Out), func(t *testing.T) {
-			if err := CheckForward(p, c, uint64(i)); err != nil {
+			if err := CheckForwardWith(p, c, uint64(i), tol); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -27,6 +33,11 @@ func RunForward(t *testing.T, p backend.ForwardPlanner) {
 // once and reused), into an output poisoned with NaN each time, and returns
 // an error naming the first value out of tolerance.
 func CheckForward(p backend.ForwardPlanner, c DenseCase, seed uint64) error {
+	return CheckForwardWith(p, c, seed, F32Tolerance)
+}
+
+// CheckForwardWith is CheckForward with tol's GEMM bound.
+func CheckForwardWith(p backend.ForwardPlanner, c DenseCase, seed uint64, tol Tolerance) error {
 	rng := rand.New(rand.NewPCG(seed, 0xf04a))
 	x, w, bias := randMat(rng, c.Batch, c.In), randMat(rng, c.In, c.Out), randMat(rng, 1, c.Out)
 	plan, err := p.PlanDenseForward(c.Batch, c.In, c.Out, c.Act)
@@ -39,7 +50,7 @@ func CheckForward(p backend.ForwardPlanner, c DenseCase, seed uint64) error {
 		if err := plan.Forward(x, w, bias, y); err != nil {
 			return fmt.Errorf("Forward: %w", err)
 		}
-		if err := checkForward(c, x, w, bias, y); err != nil {
+		if err := checkForward(c, x, w, bias, y, tol); err != nil {
 			return err
 		}
 	}
@@ -50,7 +61,7 @@ func CheckForward(p backend.ForwardPlanner, c DenseCase, seed uint64) error {
 // Check on pre-activations, carried through the activation (all five are
 // 1-Lipschitz in the max norm used here), plus 16 float32 ulps of the value
 // for the activation's own rounding and approximations.
-func checkForward(c DenseCase, x, w, bias, y []float32) error {
+func checkForward(c DenseCase, x, w, bias, y []float32, tol Tolerance) error {
 	b, in, out := c.Batch, c.In, c.Out
 	x64, w64, b64 := wide(x), wide(w), wide(bias)
 	z64 := make([]float64, b*out)
@@ -68,9 +79,9 @@ func checkForward(c DenseCase, x, w, bias, y []float32) error {
 	y64 := refActivation(c.Act, z64, b, out)
 	const u = 1.0 / (1 << 24)
 	for i := range y64 {
-		bound := 2*float64(in+2)*u*mag[i] + 16*u*math.Abs(y64[i]) + 1e-7
+		bound := tol.gemmBound(in, mag[i]) + 16*u*math.Abs(y64[i]) + 1e-7
 		if d := math.Abs(float64(y[i]) - y64[i]); !(d <= bound) {
-			return fmt.Errorf("Forward %v: y[%d][%d] = %g, reference %g, |diff| %.3g > %.3g", c.Act, i/out, i%out, y[i], y64[i], d, bound)
+			return fmt.Errorf("Forward %v: y[%d][%d] = %g, reference %g, |diff| %.3g > %s bound %.3g", c.Act, i/out, i%out, y[i], y64[i], d, tol.Name, bound)
 		}
 	}
 	return nil

@@ -8,10 +8,23 @@
 // any goroutines) and its thread discipline (one OpenMP master for the
 // whole process when oneDNN runs more than one thread) are in
 // bindings/libdnnl; the C layer is native/descent_dnnl.c.
+//
+// Precision. New(WithPrecision(BF16)) makes an engine whose dense plans run
+// their GEMMs in bfloat16 (mixed precision): the forward x·W and the
+// backward xᵀ·dz and dz·Wᵀ read bf16 copies of x, W and dz, made by oneDNN
+// reorders at every call (the weights change every step), and accumulate
+// and write float32. Everything the caller sees stays float32: master
+// weights and gradients (model.Params, model.Grads), the optimizer's state,
+// the activations a plan writes, bias, activation functions, softmax and
+// the loss. Sgemm stays float32 whatever the precision: it is the generic
+// GEMM, not a layer. The default, F32, is the engine as it always was.
 package dnnl
 
 import (
+	"errors"
 	"fmt"
+
+	"golang.org/x/sys/cpu"
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/bindings/libdnnl"
@@ -21,8 +34,33 @@ import (
 // It is safe for concurrent use, and its plans run concurrently (see
 // backend.DensePlanner).
 type Engine struct {
-	ctx *libdnnl.Context
+	ctx  *libdnnl.Context
+	prec Precision
 }
+
+// Precision is the number format of an engine's dense-layer GEMMs.
+type Precision = libdnnl.Precision
+
+// The precisions (see the package comment).
+const (
+	F32  = libdnnl.F32
+	BF16 = libdnnl.BF16
+)
+
+// Option configures New.
+type Option func(*Engine)
+
+// WithPrecision sets the precision of the engine's dense plans (F32 unless
+// given).
+func WithPrecision(p Precision) Option { return func(e *Engine) { e.prec = p } }
+
+// ErrNoBF16 is New's error for BF16 on a CPU without bf16 instructions
+// (CPUID: neither AVX512-BF16 nor AMX-BF16).
+var ErrNoBF16 = errors.New("bf16 needs a CPU with AVX512-BF16 or AMX; this one has neither")
+
+// cpuHasBF16 reads CPUID (through golang.org/x/sys/cpu, which also checks
+// that the OS saves the AVX-512 state); a variable for tests.
+var cpuHasBF16 = func() bool { return cpu.X86.HasAVX512BF16 || cpu.X86.HasAMXBF16 }
 
 var (
 	_ backend.DensePlanner   = (*Engine)(nil)
@@ -42,16 +80,40 @@ const DefaultThreads = 1
 // this binary. It changes no thread setting: oneDNN's thread count is
 // process-wide, DefaultThreads until SetThreads (or bindings/libdnnl.SetThreads)
 // changes it.
-func New() (*Engine, error) {
+//
+// With WithPrecision(BF16) it checks bf16 support twice: the CPU (CPUID:
+// AVX512-BF16 or AMX-BF16; ErrNoBF16 if neither), then oneDNN's effective
+// ISA, which ONEDNN_MAX_CPU_ISA can cap below the CPU's.
+func New(opts ...Option) (*Engine, error) {
+	e := &Engine{}
+	for _, o := range opts {
+		o(e)
+	}
+	switch e.prec {
+	case F32:
+	case BF16:
+		if !cpuHasBF16() {
+			return nil, fmt.Errorf("dnnl backend: %w", ErrNoBF16)
+		}
+	default:
+		return nil, fmt.Errorf("dnnl backend: unknown precision %v", e.prec)
+	}
 	if !libdnnl.Available() {
 		return nil, libdnnl.ErrUnavailable
+	}
+	if e.prec == BF16 && !libdnnl.BF16Supported() {
+		return nil, fmt.Errorf("dnnl backend: bf16: the CPU has AVX512-BF16 or AMX but oneDNN's kernels here do not use it (%s; is ONEDNN_MAX_CPU_ISA set?)", libdnnl.Version())
 	}
 	ctx, err := libdnnl.NewContext()
 	if err != nil {
 		return nil, fmt.Errorf("dnnl backend: %w", err)
 	}
-	return &Engine{ctx: ctx}, nil
+	e.ctx = ctx
+	return e, nil
 }
+
+// Precision reports the precision of the engine's dense plans.
+func (e *Engine) Precision() Precision { return e.prec }
 
 // Name returns "dnnl".
 func (e *Engine) Name() string { return "dnnl" }
@@ -74,7 +136,12 @@ func (e *Engine) Threads() int { return libdnnl.Threads() }
 
 // Config describes the linked oneDNN: version, threading runtime and the
 // instruction set its kernels use.
-func (e *Engine) Config() string { return libdnnl.Version() }
+func (e *Engine) Config() string {
+	if e.prec != F32 {
+		return libdnnl.Version() + ", dense GEMMs in " + e.prec.String()
+	}
+	return libdnnl.Version()
+}
 
 // PlanDense makes a native plan for y = act(x·W + b) at this batch size.
 // The plan is a *bindings/libdnnl.Dense; its Impl method names the oneDNN
@@ -83,7 +150,7 @@ func (e *Engine) PlanDense(batch, in, out int, act backend.Activation) (backend.
 	if !act.Valid() {
 		return nil, fmt.Errorf("dnnl backend: unknown activation %v", act)
 	}
-	d, err := e.ctx.NewDense(batch, in, out, libdnnl.Activation(act))
+	d, err := e.ctx.NewDensePrecision(batch, in, out, libdnnl.Activation(act), false, e.prec)
 	if err != nil {
 		return nil, fmt.Errorf("dnnl backend: %w", err)
 	}
@@ -97,7 +164,7 @@ func (e *Engine) PlanDenseForward(batch, in, out int, act backend.Activation) (b
 	if !act.Valid() {
 		return nil, fmt.Errorf("dnnl backend: unknown activation %v", act)
 	}
-	d, err := e.ctx.NewDenseForward(batch, in, out, libdnnl.Activation(act))
+	d, err := e.ctx.NewDensePrecision(batch, in, out, libdnnl.Activation(act), true, e.prec)
 	if err != nil {
 		return nil, fmt.Errorf("dnnl backend: %w", err)
 	}
