@@ -57,7 +57,7 @@ func benchCommand(env Env) *ucli.Command {
 			}
 			var engines []backend.Engine
 			for _, name := range strings.Split(c.String("backends"), ",") {
-				e, _, err := openBackend(strings.TrimSpace(name), threads)
+				e, _, err := openBackend(strings.TrimSpace(name), "", threads)
 				if err != nil {
 					return err
 				}

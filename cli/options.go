@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/backend/registry"
+	"github.com/descent-ml/descent/bindings/libdnnl"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/train"
@@ -37,7 +39,9 @@ type NetConfig struct {
 	Seed       uint64  `json:"seed"`
 	ValSplit   float64 `json:"val_split"`
 	Backend    string  `json:"backend"`
-	Threads    int     `json:"threads"`
+	// Precision is --precision: "bf16", or "" for f32 (the default).
+	Precision string `json:"precision,omitempty"`
+	Threads   int    `json:"threads"`
 	// OnNaN is --on-nan: what a non-finite loss does, "stop" or "continue".
 	OnNaN string `json:"on_nan"`
 	// Regularization is what --weight-decay, --clipnorm, --clipvalue,
@@ -170,8 +174,21 @@ func parseThreads(s string) (int, error) {
 // the unused native pools one thread and GOMAXPROCS Go's default, NumCPU.
 // GOMAXPROCS is set here, by the program, not by the library. It returns a
 // notice to print when auto fell back from a native backend.
-func openBackend(name string, threads int) (backend.Engine, string, error) {
-	e, notice, err := registry.Open(name)
+//
+// precision is --precision ("" or "f32", "bf16"): bf16 on a backend other
+// than dnnl is a usage error; on a CPU without bf16 an ordinary one.
+func openBackend(name, precision string, threads int) (backend.Engine, string, error) {
+	prec, err := libdnnl.ParsePrecision(precision)
+	if err != nil {
+		return nil, "", usagef("--precision: %v", err)
+	}
+	e, notice, err := registry.Open(name, registry.WithPrecision(prec))
+	if errors.Is(err, registry.ErrPrecision) {
+		return nil, "", usagef("--precision %s: %v", prec, err)
+	}
+	if err != nil && prec != libdnnl.F32 {
+		return nil, "", fmt.Errorf("--precision %s: %w", prec, err)
+	}
 	if err != nil {
 		return nil, "", usagef("--backend: %v", err)
 	}

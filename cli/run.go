@@ -52,7 +52,7 @@ func (f *fitted) historyOrNil() *train.History {
 // openEngine opens cfg's backend, prints its notice (if any) to stderr and
 // records the backend and thread count actually used in cfg.
 func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
-	eng, notice, err := openBackend(cfg.Backend, cfg.Threads)
+	eng, notice, err := openBackend(cfg.Backend, cfg.Precision, cfg.Threads)
 	if err != nil {
 		return nil, err
 	}

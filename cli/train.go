@@ -30,6 +30,7 @@ func trainFlags() []ucli.Flag {
 		&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the weight initialisation and the shuffling"},
 		&ucli.StringFlag{Name: "backend", Value: "auto", Usage: "compute backend: auto, dnnl, openblas, gonum"},
 		&ucli.StringFlag{Name: "threads", Value: "auto", Usage: threadsUsage()},
+		&ucli.StringFlag{Name: "precision", Value: "f32", Usage: "dense-layer GEMM precision: f32, or bf16 (dnnl backend, a CPU with AVX512-BF16 or AMX; weights, optimizer state, loss and softmax stay f32)"},
 		&ucli.StringFlag{Name: "history", Usage: "write the history, test result and configuration as JSON to this file"},
 		&ucli.StringFlag{Name: "save", Usage: "save the trained model to this file (atomically)"},
 		&ucli.BoolFlag{Name: "quiet", Usage: "print only the final results"},
@@ -83,6 +84,13 @@ func readNetConfigFor(c *ucli.Context, optimizer string) (NetConfig, error) {
 	}
 	if cfg.Threads, err = parseThreads(c.String("threads")); err != nil {
 		return cfg, err
+	}
+	switch p := c.String("precision"); p {
+	case "f32", "":
+	case "bf16":
+		cfg.Precision = p
+	default:
+		return cfg, usagef("--precision: unknown precision %q (want f32 or bf16)", p)
 	}
 	if err := readModelFlags(c, &cfg); err != nil {
 		return cfg, err

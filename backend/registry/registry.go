@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,13 +20,43 @@ import (
 // beat OpenBLAS's GEMM plus Go loops, which beat pure Go.
 var names = []string{"dnnl", "openblas", "gonum"}
 
+// Option configures Open.
+type Option func(*options)
+
+type options struct{ precision dnnl.Precision }
+
+// WithPrecision asks for a precision of the dense-layer GEMMs (dnnl.F32
+// unless given). Only the dnnl backend has another (dnnl.BF16); Open
+// refuses it for the others, and "auto" with BF16 opens dnnl or fails,
+// never falling back to a float32 backend.
+func WithPrecision(p dnnl.Precision) Option { return func(o *options) { o.precision = p } }
+
+// ErrPrecision is Open's error for a precision the named backend lacks.
+var ErrPrecision = errors.New("computes in f32 only; bf16 needs the dnnl backend")
+
 // Names returns the accepted backend names, "auto" first.
 func Names() []string { return append([]string{"auto"}, names...) }
 
 // Open returns the named backend. "auto" returns the fastest backend
 // available in this binary and, when it had to fall back from a native one,
 // a one-line notice saying why (empty otherwise).
-func Open(name string) (e backend.Engine, notice string, err error) {
+func Open(name string, opts ...Option) (e backend.Engine, notice string, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.precision != dnnl.F32 {
+		switch name {
+		case "dnnl", "auto", "":
+			d, err := dnnl.New(dnnl.WithPrecision(o.precision))
+			if err != nil {
+				return nil, "", fmt.Errorf("backend %q, precision %v: %w", name, o.precision, err)
+			}
+			return d, "", nil
+		case "gonum", "openblas":
+			return nil, "", fmt.Errorf("backend %q %w", name, ErrPrecision)
+		}
+	}
 	switch name {
 	case "gonum":
 		return gonum.New(), "", nil

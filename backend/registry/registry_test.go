@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/descent-ml/descent/backend/dnnl"
 	"github.com/descent-ml/descent/backend/registry"
 	"github.com/descent-ml/descent/bindings/libdnnl"
 	"github.com/descent-ml/descent/bindings/libopenblas"
@@ -111,4 +112,26 @@ func TestOpenKeepsThreadSettings(t *testing.T) {
 		assert.Equal(t, 2, libopenblas.Threads(), "openblas threads after opening %s", name)
 		assert.Equal(t, procs, runtime.GOMAXPROCS(0), "GOMAXPROCS after opening %s", name)
 	}
+}
+
+// WithPrecision(BF16): dnnl (and auto, which then means dnnl) open a bf16
+// engine; the f32-only backends refuse with ErrPrecision.
+func TestOpenPrecision(t *testing.T) {
+	for _, name := range []string{"gonum", "openblas"} {
+		_, _, err := registry.Open(name, registry.WithPrecision(dnnl.BF16))
+		require.ErrorIs(t, err, registry.ErrPrecision, name)
+	}
+	if !libdnnl.Available() || !libdnnl.BF16Supported() {
+		t.Skip("no bf16 dnnl here")
+	}
+	for _, name := range []string{"dnnl", "auto"} {
+		e, _, err := registry.Open(name, registry.WithPrecision(dnnl.BF16))
+		require.NoError(t, err, name)
+		assert.Equal(t, dnnl.BF16, e.(*dnnl.Engine).Precision())
+		require.NoError(t, e.(*dnnl.Engine).Close())
+	}
+	e, _, err := registry.Open("dnnl")
+	require.NoError(t, err)
+	assert.Equal(t, dnnl.F32, e.(*dnnl.Engine).Precision())
+	require.NoError(t, e.(*dnnl.Engine).Close())
 }
