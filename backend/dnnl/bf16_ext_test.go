@@ -93,3 +93,13 @@ func TestBF16RefusedWhenOneDNNLacksIt(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), "PASS")
 }
+
+// bf16 plans on concurrent goroutines give results bitwise identical to the
+// same work run serially (each plan's bf16 buffers are its own).
+func TestBF16ConcurrentConformance(t *testing.T) {
+	e := bf16Engine(t)
+	for _, n := range threadCounts {
+		require.NoError(t, e.SetThreads(n))
+		backendtest.RunConcurrent(t, e)
+	}
+}
