@@ -212,7 +212,8 @@ const char *descent_dense_impl(const descent_dense *plan);
  * test can break one plan while others run. */
 void descent_dense_fail_next_builds(descent_dense *plan, int n);
 
-/* How many of the plan's memory objects point at a buffer now (0 between
+/* How many of the plan's memory objects for the caller's buffers point at a
+ * buffer now (a bf16 plan's own bf16 buffers are not counted; 0 between
  * calls: the check that no caller's pointer is kept). */
 int descent_dense_bound_buffers(const descent_dense *plan);
 
