@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"os"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// renderTable is the Markdown the command prints and writes: a comment
+// header, the notes, the epoch table and the 97% table.
+func renderTable(header string, notes []string, rows, to97 []*row, max97, samples int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n", header)
+	for _, n := range notes {
+		fmt.Fprintf(&b, "# %s\n", n)
+	}
+	limit := 0.0
+	for _, r := range rows {
+		if r.kind == "limit" {
+			limit = r.median()
+		}
+	}
+	fmt.Fprintln(&b, "\n| system | median s/epoch | samples/s | × the f32 limit | epoch seconds | epoch losses | val accuracy |")
+	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|")
+	for _, r := range ordered(rows) {
+		ratio := "-"
+		if limit > 0 {
+			ratio = fmt.Sprintf("%.2f", r.median()/limit)
+		}
+		fmt.Fprintf(&b, "| %s | %.3f | %.0f | %s | %s | %s | %.4f |\n", r.name, r.median(), float64(samples)/r.median(),
+			ratio, join(r.secs, "%.3f"), join(r.loss, "%.4f"), r.acc[len(r.secs)-1])
+	}
+	if best1, best := bestTorch(rows, true), bestTorch(rows, false); best != nil {
+		fmt.Fprintf(&b, "\nPyTorch's best setting at 1 thread: %s (%.3f s); best of all its settings: %s (%.3f s).\n",
+			best1.name, best1.median(), best.name, best.median())
+	}
+	if max97 <= 0 {
+		fmt.Fprintln(&b, "\nTime to 97% validation accuracy: left out (--max-epochs-97 0).")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "\nTime to 97%% validation accuracy (training passes only, the timed epochs included; at most %d epochs):\n\n", max97)
+	fmt.Fprintln(&b, "| system | epochs to 97% | training s to 97% | val accuracy per epoch |")
+	fmt.Fprintln(&b, "|---|---|---|---|")
+	for _, r := range to97 {
+		ep, sec := "not reached", "-"
+		if r.ep97 > 0 {
+			ep, sec = fmt.Sprint(r.ep97), fmt.Sprintf("%.2f", r.sec97)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.name, ep, sec, join(r.acc, "%.4f"))
+	}
+	return b.String()
+}
+
+// ordered is the order: the limit, descent dnnl and openblas, the
+// PyTorch rows, then descent's pure-Go gonum last.
+func ordered(rows []*row) []*row {
+	rank := func(r *row) int {
+		switch {
+		case r.kind == "limit":
+			return 0
+		case r.kind == "torch":
+			return 2
+		case strings.HasPrefix(r.name, "descent gonum"):
+			return 3
+		}
+		return 1
+	}
+	out := slices.Clone(rows)
+	slices.SortStableFunc(out, func(a, b *row) int { return rank(a) - rank(b) })
+	return out
+}
+
+// bestTorch is the fastest PyTorch row (at one thread only if oneThread).
+func bestTorch(rows []*row, oneThread bool) *row {
+	var best *row
+	for _, r := range rows {
+		if r.kind != "torch" || (oneThread && !strings.Contains(r.name, ", 1 thread,")) {
+			continue
+		}
+		if best == nil || r.median() < best.median() {
+			best = r
+		}
+	}
+	return best
+}
+
+func join(xs []float64, format string) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf(format, x)
+	}
+	return strings.Join(parts, " ")
+}
+
+// writeChart draws samples/s per system as horizontal bars (the limit on
+// top) with gonum/plot, as package report draws its figures, to a PNG.
+func writeChart(path string, rows []*row, samples int) (err error) {
+	defer func() {
+		if r := recover(); r != nil { // gonum/plot panics on degenerate input
+			err = fmt.Errorf("chart %s: %v", path, r)
+		}
+	}()
+	rs := ordered(rows)
+	slices.Reverse(rs) // plot's y axis runs upwards
+	vals := make(plotter.Values, len(rs))
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		vals[i] = float64(samples) / r.median()
+		names[i] = shortName(r.name)
+	}
+	plot.DefaultFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+	p := plot.New()
+	p.Title.Text = "Training throughput, tutorial network on MNIST (batch 128)"
+	p.X.Label.Text = "samples/s (median epoch), higher is better"
+	bars, err := plotter.NewBarChart(vals, vg.Points(14))
+	if err != nil {
+		return err
+	}
+	bars.Horizontal = true
+	bars.Color = color.RGBA{0x1f, 0x77, 0xb4, 0xff}
+	bars.LineStyle.Width = 0
+	p.Add(bars, plotter.NewGrid())
+	p.NominalY(names...)
+	p.X.Min = 0
+	img := vgimg.NewWith(vgimg.UseWH(8*vg.Inch, vg.Length(1.2+0.32*float64(len(rs)))*vg.Inch), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
+	p.Draw(draw.New(img))
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("chart %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// shortName fits a row's name to the chart's axis.
+func shortName(name string) string {
+	r := strings.NewReplacer("whole-step C program, oneDNN f32 (the f32 limit), 1 thread", "C step, oneDNN f32 (limit)",
+		" (OpenBLAS's choice)", "", " (OPENBLAS_CORETYPE=Haswell)", "", " (OPENBLAS_CORETYPE=SkylakeX)", "",
+		"default threads", "default", ", 1 thread(s)", ", 1 thr", ", 2 thread(s)", ", 2 thr", ", 1 thread", ", 1 thr")
+	return r.Replace(name)
+}
