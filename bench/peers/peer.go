@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/backend/registry"
@@ -48,11 +50,11 @@ type coprocess struct {
 	hello map[string]any
 }
 
-// startCoprocess starts argv with extra environment variables and reads
-// its hello line; an {"error": ...} hello is returned as the error.
+// startCoprocess starts argv with extra environment variables ("KEY=" unsets
+// KEY) and reads its hello line; an {"error": ...} hello is returned as the error.
 func startCoprocess(name string, argv []string, env []string) (*coprocess, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = withEnv(os.Environ(), env)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -75,6 +77,20 @@ func startCoprocess(name string, argv []string, env []string) (*coprocess, error
 		return nil, fmt.Errorf("%s: %v", name, e)
 	}
 	return c, nil
+}
+
+// withEnv is base with the KEY=value entries of set replacing base's KEY;
+// an empty value removes KEY.
+func withEnv(base, set []string) []string {
+	out := slices.Clone(base)
+	for _, kv := range set {
+		key, val, _ := strings.Cut(kv, "=")
+		out = slices.DeleteFunc(out, func(e string) bool { return strings.HasPrefix(e, key+"=") })
+		if val != "" {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // read decodes the next line into v.

@@ -50,20 +50,23 @@ func openSystems(o options, trainSet, valSet *data.Dataset, params []float32) (r
 		if err != nil {
 			return rows, notes, err
 		}
-		rows = append(rows, &row{name: fmt.Sprintf("descent %s, %d thread(s)", e.Name(), e.Threads()), kind: "descent", sys: d})
+		name := fmt.Sprintf("descent %s, %d thread(s)", e.Name(), e.Threads())
 		if cfg, ok := e.(interface{ Config() string }); ok {
 			notes = append(notes, fmt.Sprintf("descent %s: %s", e.Name(), cfg.Config()))
+			if _, core, ok := strings.Cut(cfg.Config(), "core="); ok { // OpenBLAS's kernels
+				name += ", core=" + core
+			}
 		}
+		rows = append(rows, &row{name: name, kind: "descent", sys: d})
 	}
 	if o.python == "" {
 		notes = append(notes, "PyTorch is left out (--python empty)")
 		return rows, notes, nil
 	}
 	for _, s := range torchSettings {
+		// "": unset, whatever this process was given (run.sh gives descent's
+		// OpenBLAS a kernel setting; PyTorch's default rows get none).
 		env := []string{"OPENBLAS_CORETYPE=" + s.core}
-		if s.core == "" {
-			env = nil
-		}
 		name := fmt.Sprintf("torch (threads %d, OPENBLAS_CORETYPE %q)", s.threads, s.core)
 		argv := []string{o.python, o.torchScript, "--data", o.work, "--threads", fmt.Sprint(s.threads), "--seed", fmt.Sprint(o.seed)}
 		c, err := startCoprocess(name, argv, env)
@@ -73,7 +76,7 @@ func openSystems(o options, trainSet, valSet *data.Dataset, params []float32) (r
 		}
 		threads := "1 thread"
 		if s.threads == 0 {
-			threads = fmt.Sprintf("default threads (%v)", c.hello["threads"])
+			threads = fmt.Sprintf("default threads (torch %v, OpenBLAS %v)", c.hello["threads"], c.hello["blas_threads"])
 		}
 		core := fmt.Sprint(c.hello["blas"])
 		if s.core == "" {
@@ -81,7 +84,7 @@ func openSystems(o options, trainSet, valSet *data.Dataset, params []float32) (r
 		} else {
 			core += " (OPENBLAS_CORETYPE=" + s.core + ")"
 		}
-		rows = append(rows, &row{name: fmt.Sprintf("PyTorch %v, %s, %s", c.hello["torch"], threads, core), kind: "torch", sys: c})
+		rows = append(rows, &row{name: fmt.Sprintf("PyTorch %v, %s, %s", torchVersion(c.hello["torch"]), threads, core), kind: "torch", sys: c})
 	}
 	return rows, notes, nil
 }
@@ -187,4 +190,13 @@ func median(xs []float64) float64 {
 	} else {
 		return (s[n/2-1] + s[n/2]) / 2
 	}
+}
+
+// torchVersion is "1.13" for Debian's "1.13.0a0".
+func torchVersion(v any) string {
+	s := fmt.Sprint(v)
+	if parts := strings.Split(s, "."); len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return s
 }

@@ -130,7 +130,7 @@ func writeChart(path string, rows []*row, samples int) (err error) {
 	bars.LineStyle.Width = 0
 	p.Add(bars, plotter.NewGrid())
 	p.NominalY(names...)
-	p.X.Min = 0
+	p.X.Min, p.X.Max = 0, 1.05*slices.Max(vals)
 	img := vgimg.NewWith(vgimg.UseWH(8*vg.Inch, vg.Length(1.2+0.32*float64(len(rs)))*vg.Inch), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
 	p.Draw(draw.New(img))
 	f, err := os.Create(path)
