@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/backend/registry"
@@ -22,8 +24,11 @@ import (
 // epochResult is one training pass: its wall seconds and mean loss.
 type epochResult struct {
 	Seconds float64 `json:"seconds"`
-	Loss    float64 `json:"loss"`
-	Error   string  `json:"error"`
+	// CPUSeconds is the process's CPU time over the pass, all threads: on
+	// a loaded machine, what the pass cost whatever the scheduler gave it.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	Loss       float64 `json:"loss"`
+	Error      string  `json:"error"`
 }
 
 // evalResult is the validation accuracy after an epoch.
@@ -195,12 +200,13 @@ func initialParams(seed uint64) ([]float32, error) {
 }
 
 func (d *descentSystem) Train(ctx context.Context) (epochResult, error) {
+	c0 := cpuSeconds()
 	h, err := d.tr.Fit(ctx, d.trainSet, train.FitConfig{Epochs: 1, Seed: d.seed + uint64(d.epoch)})
 	if err != nil {
 		return epochResult{}, fmt.Errorf("descent %s: %w", d.engineName, err)
 	}
 	d.epoch++
-	return epochResult{Seconds: h.EpochSeconds[0], Loss: h.Loss[0]}, nil
+	return epochResult{Seconds: h.EpochSeconds[0], CPUSeconds: cpuSeconds() - c0, Loss: h.Loss[0]}, nil
 }
 
 func (d *descentSystem) Eval(ctx context.Context) (float64, error) {
@@ -209,3 +215,14 @@ func (d *descentSystem) Eval(ctx context.Context) (float64, error) {
 }
 
 func (d *descentSystem) Close() { d.tr.Close() }
+
+// cpuSeconds is this process's user + system CPU time (all threads). Fit's
+// set-up is inside the interval, unlike EpochSeconds; it is small beside an
+// epoch.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}

@@ -35,8 +35,8 @@ func TestRenderTable(t *testing.T) {
 	}
 	rows[2].ep97, rows[2].sec97 = 1, 0.5
 	out := renderTable("h", []string{"n"}, rows, rows[2:], 5, 54000)
-	lim, torch, gonum := strings.Index(out, "| limit | 0.500 | 108000 | 1.00 |"), strings.Index(out, "| PyTorch 1.13, 1 thread, core=Haswell | 1.000 | 54000 | 2.00 |"),
-		strings.Index(out, "| descent gonum, 2 thread(s) | 2.000 | 27000 | 4.00 |")
+	lim, torch, gonum := strings.Index(out, "| limit | 0.500 | 108000 | 1.00 | 0.000 |"), strings.Index(out, "| PyTorch 1.13, 1 thread, core=Haswell | 1.000 | 54000 | 2.00 | 0.000 |"),
+		strings.Index(out, "| descent gonum, 2 thread(s) | 2.000 | 27000 | 4.00 | 0.000 |")
 	if lim < 0 || torch < lim || gonum < torch {
 		t.Fatalf("rows missing or out of order:\n%s", out)
 	}

@@ -16,6 +16,7 @@ type row struct {
 	kind  string // "limit", "descent" or "torch"
 	sys   system
 	secs  []float64 // training-pass seconds per timed epoch
+	cpu   []float64 // the process's CPU seconds over each timed pass
 	loss  []float64
 	acc   []float64 // validation accuracy after every epoch (timed or not)
 	all   []float64 // training-pass seconds of every epoch, timed or not
@@ -99,6 +100,7 @@ func timeEpochs(ctx context.Context, rows []*row, epochs int) error {
 				return err
 			}
 			r.secs = append(r.secs, res.Seconds)
+			r.cpu = append(r.cpu, res.CPUSeconds)
 			r.loss = append(r.loss, res.Loss)
 			if err := r.afterEpoch(ctx, res.Seconds); err != nil {
 				return err

@@ -29,15 +29,15 @@ func renderTable(header string, notes []string, rows, to97 []*row, max97, sample
 			limit = r.median()
 		}
 	}
-	fmt.Fprintln(&b, "\n| system | median s/epoch | samples/s | × the f32 limit | epoch seconds | epoch losses | val accuracy |")
-	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|")
+	fmt.Fprintln(&b, "\n| system | median s/epoch | samples/s | × the f32 limit | median CPU s/epoch | epoch seconds | epoch losses | val accuracy |")
+	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|")
 	for _, r := range ordered(rows) {
 		ratio := "-"
 		if limit > 0 {
 			ratio = fmt.Sprintf("%.2f", r.median()/limit)
 		}
-		fmt.Fprintf(&b, "| %s | %.3f | %.0f | %s | %s | %s | %.4f |\n", r.name, r.median(), float64(samples)/r.median(),
-			ratio, join(r.secs, "%.3f"), join(r.loss, "%.4f"), r.acc[len(r.secs)-1])
+		fmt.Fprintf(&b, "| %s | %.3f | %.0f | %s | %.3f | %s | %s | %.4f |\n", r.name, r.median(), float64(samples)/r.median(),
+			ratio, median(r.cpu), join(r.secs, "%.3f"), join(r.loss, "%.4f"), r.acc[len(r.secs)-1])
 	}
 	if best1, best := bestTorch(rows, true), bestTorch(rows, false); best != nil {
 		fmt.Fprintf(&b, "\nPyTorch's best setting at 1 thread: %s (%.3f s); best of all its settings: %s (%.3f s).\n",

@@ -13,7 +13,8 @@ Usage: /usr/bin/python3 scripts/peers/torch_train.py --data DIR [--threads N] [-
 A co-process, one JSON line per stdin line (the step program's protocol):
   hello (once, at start): {"torch": ..., "threads": ..., "blas": ...} or
       {"error": ...} and exit status 1 when torch cannot be imported
-  train -> {"epoch": k, "seconds": s, "loss": l}  one epoch's training pass
+  train -> {"epoch": k, "seconds": s, "cpu_seconds": c, "loss": l}  one
+           epoch's training pass: wall and process CPU seconds
   eval  -> {"val_loss": l, "val_accuracy": a}
 
 Network: 784 -> 128 sigmoid -> 128 sigmoid -> 10 softmax, categorical
@@ -121,7 +122,7 @@ def train_epoch():
     global epoch
     g = torch.Generator().manual_seed(args.seed + epoch)
     perm = torch.randperm(len(xtr), generator=g)
-    total, start = 0.0, time.perf_counter()
+    total, start, cpu = 0.0, time.perf_counter(), time.process_time()
     for s in range(0, len(xtr), 128):
         idx = perm[s:s + 128]
         x = xtr[idx].float().div_(255.0)  # the uint8 -> float conversion is timed, as in descent
@@ -129,9 +130,9 @@ def train_epoch():
         loss.backward()
         opt.step()
         total += loss.item() * len(idx)
-    sec = time.perf_counter() - start
+    sec, cpu = time.perf_counter() - start, time.process_time() - cpu
     epoch += 1
-    return {"epoch": epoch, "seconds": sec, "loss": total / len(xtr)}
+    return {"epoch": epoch, "seconds": sec, "cpu_seconds": cpu, "loss": total / len(xtr)}
 
 
 @torch.no_grad()
