@@ -29,14 +29,14 @@ func TestMedian(t *testing.T) {
 // ratio to the limit's median.
 func TestRenderTable(t *testing.T) {
 	rows := []*row{
-		{name: "descent gonum, 2 thread(s)", kind: "descent", secs: []float64{2}, loss: []float64{0.7}, acc: []float64{0.9}},
-		{name: "PyTorch 1.13, 1 thread, core=Haswell", kind: "torch", secs: []float64{1}, loss: []float64{0.7}, acc: []float64{0.9}},
-		{name: "limit", kind: "limit", secs: []float64{0.5}, loss: []float64{0.7}, acc: []float64{0.9}},
+		{name: "descent gonum, 2 thread(s)", kind: "descent", secs: []float64{2}, cpu: []float64{2}, loss: []float64{0.7}, acc: []float64{0.9}},
+		{name: "PyTorch 1.13, 1 thread, core=Haswell", kind: "torch", secs: []float64{1}, cpu: []float64{0.5}, loss: []float64{0.7}, acc: []float64{0.9}},
+		{name: "limit", kind: "limit", secs: []float64{0.5}, cpu: []float64{0.25}, loss: []float64{0.7}, acc: []float64{0.9}},
 	}
 	rows[2].ep97, rows[2].sec97 = 1, 0.5
 	out := renderTable("h", []string{"n"}, rows, rows[2:], 5, 54000)
-	lim, torch, gonum := strings.Index(out, "| limit | 0.500 | 108000 | 1.00 | 0.000 |"), strings.Index(out, "| PyTorch 1.13, 1 thread, core=Haswell | 1.000 | 54000 | 2.00 | 0.000 |"),
-		strings.Index(out, "| descent gonum, 2 thread(s) | 2.000 | 27000 | 4.00 | 0.000 |")
+	lim, torch, gonum := strings.Index(out, "| limit | 0.500 | 108000 | 1.00 | 0.250 | 1.00 |"), strings.Index(out, "| PyTorch 1.13, 1 thread, core=Haswell | 1.000 | 54000 | 2.00 | 0.500 | 2.00 |"),
+		strings.Index(out, "| descent gonum, 2 thread(s) | 2.000 | 27000 | 4.00 | 2.000 | 8.00 |")
 	if lim < 0 || torch < lim || gonum < torch {
 		t.Fatalf("rows missing or out of order:\n%s", out)
 	}
