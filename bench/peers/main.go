@@ -42,6 +42,7 @@ type options struct {
 	work, step, python, torchScript, out, png string
 	backends                                  string
 	epochs, max97                             int
+	bf16                                      bool
 	seed                                      uint64
 }
 
@@ -52,6 +53,7 @@ func run(ctx context.Context) error {
 	flag.StringVar(&o.python, "python", "/usr/bin/python3", "interpreter with torch; empty: leave PyTorch out")
 	flag.StringVar(&o.torchScript, "torch-script", "scripts/peers/torch_train.py", "the PyTorch peer")
 	flag.StringVar(&o.backends, "backends", "dnnl,openblas,gonum", "descent backends, comma-separated")
+	flag.BoolVar(&o.bf16, "bf16", true, "also run the C program with bf16 GEMMs (the bf16 limit)")
 	flag.IntVar(&o.epochs, "epochs", 3, "timed epochs per system, interleaved")
 	flag.IntVar(&o.max97, "max-epochs-97", 15, "most epochs to train towards 97% validation accuracy (0: leave that row out)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the initial weights and the shuffles")

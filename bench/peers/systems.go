@@ -45,6 +45,14 @@ func openSystems(o options, trainSet, valSet *data.Dataset, params []float32) (r
 			rows = append(rows, &row{name: "whole-step C program, oneDNN f32 (the f32 limit), 1 thread", kind: "limit", sys: c})
 			notes = append(notes, fmt.Sprintf("C program: oneDNN %v, ISA %v, OMP_NUM_THREADS=1", c.hello["dnnl"], c.hello["isa"]))
 		}
+		if o.bf16 {
+			c, err := startCoprocess("step --bf16", []string{o.step, "--data", o.work, "--seed", fmt.Sprint(o.seed), "--bf16"}, []string{"OMP_NUM_THREADS=1"})
+			if err != nil {
+				notes = append(notes, fmt.Sprintf("the bf16 C program is left out: %v", err))
+			} else {
+				rows = append(rows, &row{name: "whole-step C program, oneDNN bf16 GEMMs (the bf16 limit), 1 thread", kind: "bf16", sys: c})
+			}
+		}
 	}
 	for _, name := range strings.Split(o.backends, ",") {
 		d, e, err := newDescent(strings.TrimSpace(name), params, trainSet, valSet, o.seed)
@@ -128,14 +136,14 @@ func (r *row) afterEpoch(ctx context.Context, sec float64) error {
 	return nil
 }
 
-// chase97 picks the rows of the 97% race: the f32 limit, descent dnnl (or
-// the first descent backend) and the fastest PyTorch setting.
+// chase97 picks the rows of the 97% race: the f32 and bf16 limits, descent
+// dnnl (or the first descent backend) and the fastest PyTorch setting.
 func chase97(rows []*row) []*row {
 	var out []*row
 	var bestTorch, firstDescent, dnnl *row
 	for _, r := range rows {
 		switch r.kind {
-		case "limit":
+		case "limit", "bf16":
 			out = append(out, r)
 		case "descent":
 			if firstDescent == nil {

@@ -61,12 +61,15 @@ func renderTable(header string, notes []string, rows, to97 []*row, max97, sample
 }
 
 // ordered is the order: the limit, descent dnnl and openblas, the
-// PyTorch rows, then descent's pure-Go gonum last.
+// PyTorch rows, descent's pure-Go gonum, then the bf16 limit (another
+// precision, so below the f32 rows).
 func ordered(rows []*row) []*row {
 	rank := func(r *row) int {
 		switch {
 		case r.kind == "limit":
 			return 0
+		case r.kind == "bf16":
+			return 4
 		case r.kind == "torch":
 			return 2
 		case strings.HasPrefix(r.name, "descent gonum"):
@@ -162,6 +165,7 @@ func writeChart(path string, rows []*row, samples int) (err error) {
 // shortName fits a row's name to the chart's axis.
 func shortName(name string) string {
 	r := strings.NewReplacer("whole-step C program, oneDNN f32 (the f32 limit), 1 thread", "C step, oneDNN f32 (limit)",
+		"whole-step C program, oneDNN bf16 GEMMs (the bf16 limit), 1 thread", "C step, oneDNN bf16 GEMMs (bf16 limit)",
 		" (OpenBLAS's choice)", "", " (OPENBLAS_CORETYPE=Haswell)", "", " (OPENBLAS_CORETYPE=SkylakeX)", "",
 		"default threads", "default", ", 1 thread(s)", ", 1 thr", ", 2 thread(s)", ", 2 thr", ", 1 thread", ", 1 thr")
 	return r.Replace(name)

@@ -31,6 +31,10 @@
  *            training pass, reshuffled (seed + epoch); s is its wall time,
  *            c the process's CPU time over it
  *   eval  -> {"val_loss":l,"val_accuracy":a}
+ * --bf16: the "bf16 limit": the GEMMs take bf16 copies of their inputs
+ * (rounded to nearest even in C loops before each use) and accumulate and
+ * write f32; master weights, Adam, softmax and the sigmoid derivative stay
+ * f32. On AVX512-BF16 or AMX CPUs oneDNN runs them on those units.
  * Threads: oneDNN's OpenMP team, so OMP_NUM_THREADS (bench/peers sets 1).
  * Build: CMake target bench_step (build/bench_step), or
  *   cc -O3 -march=native -fno-math-errno native/bench/step.c -ldnnl -lm -o step
@@ -73,6 +77,21 @@ static float *W[L], *b[L], *gW[L], *gb[L];
  * (B x O_l). */
 static float *h[L + 1], *dz[L];
 
+/* --bf16: the GEMMs read bf16 copies of their operands (x and h_l, dz_l,
+ * W_l), converted in C loops before each use; they accumulate and write in
+ * f32, and the master weights, Adam and the element-wise work stay f32. */
+static int bf16;
+static uint16_t *hb[L], *dzb[L], *Wb[L];
+
+/* to_bf16 rounds n floats to bf16 (to nearest, ties to even). */
+static void to_bf16(uint16_t *dst, const float *src, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &src[i], 4);
+        dst[i] = (uint16_t)((u + 0x7fff + ((u >> 16) & 1)) >> 16);
+    }
+}
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -97,11 +116,18 @@ static void *xmalloc(size_t n) {
 
 /* ---- primitives ---- */
 
-static dnnl_memory_desc_t md2(int rows, int cols, dnnl_format_tag_t tag) {
+static dnnl_memory_desc_t md2t(int rows, int cols, dnnl_format_tag_t tag, dnnl_data_type_t dt) {
     dnnl_memory_desc_t m;
     dnnl_dims_t dims = {rows, cols};
-    CK(dnnl_memory_desc_init_by_tag(&m, 2, dims, dnnl_f32, tag));
+    CK(dnnl_memory_desc_init_by_tag(&m, 2, dims, dt, tag));
     return m;
+}
+
+static dnnl_memory_desc_t md2(int rows, int cols, dnnl_format_tag_t tag) { return md2t(rows, cols, tag, dnnl_f32); }
+
+/* in2 describes a GEMM input: bf16 under --bf16, else f32. */
+static dnnl_memory_desc_t in2(int rows, int cols, dnnl_format_tag_t tag) {
+    return md2t(rows, cols, tag, bf16 ? dnnl_bf16 : dnnl_f32);
 }
 
 static dnnl_memory_t wrap(dnnl_memory_desc_t m, void *p) {
@@ -121,7 +147,7 @@ static void run(const op *o) { CK(dnnl_primitive_execute(o->p, stream, o->nargs,
 
 /* matmul: dst (m x n) = src (m x k) . wei (k x n) [+ bias (1 x n)] [then
  * logistic]; each operand given as a descriptor and a pointer. */
-static op matmul(dnnl_memory_desc_t src, float *ps, dnnl_memory_desc_t wei, float *pw,
+static op matmul(dnnl_memory_desc_t src, void *ps, dnnl_memory_desc_t wei, void *pw,
                  const float *pbias, dnnl_memory_desc_t dst, float *pd, int logistic) {
     op o = {0};
     dnnl_memory_desc_t bias = md2(1, (int)dst.dims[1], dnnl_ab);
@@ -171,14 +197,15 @@ static plan *plan_for(int B) {
     if (pl->ready) return pl;
     for (int l = 0; l < L; l++) {
         int I = ins[l], O = outs[l];
-        pl->fwd[l] = matmul(md2(B, I, dnnl_ab), h[l], md2(I, O, dnnl_ab), W[l], b[l], md2(B, O, dnnl_ab),
-                            h[l + 1], l < L - 1);
+        void *hl = bf16 ? (void *)hb[l] : h[l], *dzl = bf16 ? (void *)dzb[l] : dz[l],
+             *wl = bf16 ? (void *)Wb[l] : W[l];
+        pl->fwd[l] = matmul(in2(B, I, dnnl_ab), hl, in2(I, O, dnnl_ab), wl, b[l], md2(B, O, dnnl_ab), h[l + 1],
+                            l < L - 1);
         /* h[l]^T: the B x I buffer read as I x B ("ba"). */
-        pl->bwdw[l] = matmul(md2(I, B, dnnl_ba), h[l], md2(B, O, dnnl_ab), dz[l], NULL, md2(I, O, dnnl_ab),
-                             gW[l], 0);
+        pl->bwdw[l] = matmul(in2(I, B, dnnl_ba), hl, in2(B, O, dnnl_ab), dzl, NULL, md2(I, O, dnnl_ab), gW[l], 0);
         /* W[l]^T: the I x O buffer read as O x I ("ba"). */
         if (l > 0)
-            pl->bwdd[l] = matmul(md2(B, O, dnnl_ab), dz[l], md2(O, I, dnnl_ba), W[l], NULL, md2(B, I, dnnl_ab),
+            pl->bwdd[l] = matmul(in2(B, O, dnnl_ab), dzl, in2(O, I, dnnl_ba), wl, NULL, md2(B, I, dnnl_ab),
                                  dz[l - 1], 0);
     }
     pl->ready = 1;
@@ -234,7 +261,18 @@ static double forward(const dataset *d, const int *idx, int B, int *correct) {
         float *row = h[0] + (size_t)r * IN;
         for (int j = 0; j < IN; j++) row[j] = px[j] * (1.f / 255.f);
     }
-    for (int l = 0; l < L; l++) run(&pl->fwd[l]);
+    if (bf16) /* this step's bf16 copies of x and the weights */
+        for (int l = 0; l < L; l++) {
+            to_bf16(Wb[l], W[l], (size_t)ins[l] * outs[l]);
+            if (l == 0) to_bf16(hb[0], h[0], (size_t)B * IN);
+        }
+    for (int l = 0; l < L; l++) {
+        run(&pl->fwd[l]);
+        if (bf16 && l + 1 < L) {
+            CK(dnnl_stream_wait(stream));
+            to_bf16(hb[l + 1], h[l + 1], (size_t)B * outs[l]);
+        }
+    }
     CK(dnnl_stream_wait(stream));
     double loss = 0;
     for (int r = 0; r < B; r++) { /* softmax in place over z, B x 10 */
@@ -261,6 +299,7 @@ static double train_step(const dataset *d, const int *idx, int B) {
             dz[L - 1][r * CLASSES + k] = (h[L][r * CLASSES + k] - (k == d->y[idx[r]])) / B;
     for (int l = L - 1; l >= 0; l--) {
         int I = ins[l], O = outs[l];
+        if (bf16) to_bf16(dzb[l], dz[l], (size_t)B * O);
         run(&pl->bwdw[l]);
         if (l > 0) run(&pl->bwdd[l]);
         memset(gb[l], 0, O * sizeof(float)); /* gb = column sums of dz, O */
@@ -302,13 +341,15 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc)
             dir = argv[++i];
+        else if (!strcmp(argv[i], "--bf16"))
+            bf16 = 1;
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
         else
             dir = NULL, i = argc;
     }
     if (!dir) {
-        fprintf(stderr, "usage: step --data DIR [--seed N]   (then 'train' or 'eval' lines on stdin;\n"
+        fprintf(stderr, "usage: step --data DIR [--seed N] [--bf16]   (then 'train' or 'eval' lines on stdin;\n"
                         "       DIR as bench/peers writes it: train_x.u8 train_y.u8 val_x.u8 val_y.u8 init.f32)\n");
         return 2;
     }
@@ -328,12 +369,17 @@ int main(int argc, char **argv) {
     }
     for (int l = 0; l <= L; l++) h[l] = xmalloc((size_t)BATCH * (l ? outs[l - 1] : IN) * sizeof(float));
     for (int l = 0; l < L; l++) dz[l] = xmalloc((size_t)BATCH * outs[l] * sizeof(float));
+    for (int l = 0; l < L && bf16; l++) {
+        hb[l] = xmalloc((size_t)BATCH * ins[l] * 2);
+        dzb[l] = xmalloc((size_t)BATCH * outs[l] * 2);
+        Wb[l] = xmalloc((size_t)ins[l] * outs[l] * 2);
+    }
 
     CK(dnnl_engine_create(&engine, dnnl_cpu, 0));
     CK(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags));
     const dnnl_version_t *ver = dnnl_version();
-    printf("{\"dnnl\":\"%d.%d.%d\",\"isa\":\"%s\",\"train\":%d,\"val\":%d}\n", ver->major, ver->minor,
-           ver->patch, dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()), tr.n, va.n);
+    printf("{\"dnnl\":\"%d.%d.%d\",\"isa\":\"%s\",\"gemm\":\"%s\",\"train\":%d,\"val\":%d}\n", ver->major,
+           ver->minor, ver->patch, dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()), bf16 ? "bf16" : "f32", tr.n, va.n);
     fflush(stdout);
     int *perm = xmalloc(sizeof(int) * (tr.n > va.n ? tr.n : va.n));
 
