@@ -146,9 +146,10 @@ func writeChart(path string, rows []*row, samples int) (err error) {
 		p.Add(bars)
 		p.Legend.Add(s.label, bars)
 	}
-	p.Legend.Top, p.Legend.Left = false, false // bottom right, where the bars are short
+	// Top right, past the f32 limit's bar: room made by the axis's extra third.
+	p.Legend.Top = true
 	p.NominalY(names...)
-	p.X.Min, p.X.Max = 0, 1.08*max(slices.Max(vals), slices.Max(perCPU))
+	p.X.Min, p.X.Max = 0, 1.3*max(slices.Max(vals), slices.Max(perCPU))
 	img := vgimg.NewWith(vgimg.UseWH(8*vg.Inch, vg.Length(1.2+0.32*float64(len(rs)))*vg.Inch), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
 	p.Draw(draw.New(img))
 	f, err := os.Create(path)
