@@ -50,7 +50,7 @@ try:
     import numpy as np
     import torch
 except Exception as e:  # no torch here: one line, the harness skips the peer
-    reply({"error": "cannot import torch: %s (%s)" % (e, sys.executable)})
+    reply({"error": "cannot import numpy and torch: %s (%s)" % (e, sys.executable)})
     sys.exit(1)
 
 try:
