@@ -155,9 +155,10 @@ static op matmul(dnnl_memory_desc_t src, void *ps, dnnl_memory_desc_t wei, void 
     CK(dnnl_matmul_desc_init(&d, &src, &wei, pbias ? &bias : NULL, &dst));
     dnnl_primitive_attr_t attr;
     CK(dnnl_primitive_attr_create(&attr));
-    /* A scratchpad of our own, allocated once: with the library's
-     * (oneDNN's default, per execution in Debian's build) every call pays
-     * for fresh pages, 25-30% of the epoch here. */
+    /* A scratchpad of our own, allocated once, as descent's layer does
+     * (attr-scratchpad:user in ONEDNN_VERBOSE), so that both run the same
+     * primitives. Whether it saves time here was not measured: page faults
+     * per epoch were the same either way. */
     CK(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
     if (logistic) {
         dnnl_post_ops_t po;
