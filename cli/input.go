@@ -433,7 +433,11 @@ func loadImages(ctx context.Context, o dataOptions, info dataset, full, test *da
 			return dataSets{}, usagef("--test-split: %v", err)
 		}
 		s.notes = append(s.notes, fmt.Sprintf("test set: %d of the %d samples (--test-split %g)", len(teIdx), full.Len(), o.testSplit))
-		full, test = full.Subset(trIdx), full.Subset(teIdx)
+		// In place: a copy would hold every image twice (full stays
+		// referenced until both parts exist).
+		if full, test, err = full.SplitInPlace(trIdx, teIdx); err != nil {
+			return dataSets{}, err
+		}
 	}
 	train, val := full, (*data.Dataset)(nil)
 	if o.valSplit > 0 {
@@ -441,7 +445,9 @@ func loadImages(ctx context.Context, o dataOptions, info dataset, full, test *da
 		if err != nil {
 			return dataSets{}, usagef("--val-split: %v", err)
 		}
-		train, val = full.Subset(trIdx), full.Subset(valIdx)
+		if train, val, err = full.SplitInPlace(trIdx, valIdx); err != nil {
+			return dataSets{}, err
+		}
 	}
 	kind := o.normalize
 	if kind == "" || kind == data.NormalizeScale {
