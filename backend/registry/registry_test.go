@@ -1,6 +1,8 @@
 package registry_test
 
 import (
+	"fmt"
+	"os"
 	"runtime"
 	"testing"
 
@@ -110,5 +112,30 @@ func TestOpenKeepsThreadSettings(t *testing.T) {
 		assert.Equal(t, 2, libdnnl.Threads(), "dnnl threads after opening %s", name)
 		assert.Equal(t, 2, libopenblas.Threads(), "openblas threads after opening %s", name)
 		assert.Equal(t, procs, runtime.GOMAXPROCS(0), "GOMAXPROCS after opening %s", name)
+	}
+}
+
+// TestNativeBackendsPresent makes a missing native backend a failure where
+// the set-up installed it: scripts/test.sh sets DESCENT_REQUIRE_NATIVE=1
+// (scripts/setup.sh installs libdnnl-dev and OpenBLAS and the test command
+// builds with cgo), so the fast paths are proven tested, not skipped. The
+// dnnl package's own tests build only with cgo and without -tags nodnnl,
+// and TestOpen above adapts to whatever is linked: without this test a
+// binary lacking oneDNN would pass the suite on the fallbacks. Elsewhere
+// (CGO_ENABLED=0, -tags nodnnl) it only reports what is missing.
+func TestNativeBackendsPresent(t *testing.T) {
+	required := os.Getenv("DESCENT_REQUIRE_NATIVE") == "1"
+	for _, name := range []string{"dnnl", "openblas"} {
+		e, _, err := registry.Open(name)
+		if err != nil {
+			msg := fmt.Sprintf("NATIVE BACKEND %s NOT TESTED: %v", name, err)
+			if required {
+				t.Errorf("%s (DESCENT_REQUIRE_NATIVE=1: the set-up installs it and the test command builds with cgo)", msg)
+			} else {
+				t.Log(msg + " (DESCENT_REQUIRE_NATIVE=1 makes this a failure)")
+			}
+			continue
+		}
+		assert.Equal(t, name, e.Name())
 	}
 }
