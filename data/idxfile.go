@@ -90,7 +90,7 @@ func (g *gzipContent) agrees(n int64) bool {
 // four bytes, little-endian; -1 if they cannot be read.
 func gzipISize(f *os.File, size int64) int64 {
 	var b [4]byte
-	if size < 18 { // the smallest gzip member: 10 header + 2 deflate + 8 trailer bytes, less slack
+	if size < 20 { // the smallest gzip file: 10 header, 2 deflate and 8 trailer bytes
 		return -1
 	}
 	if _, err := f.ReadAt(b[:], size-4); err != nil {
