@@ -157,7 +157,11 @@ func mnist(dir string, valSplit float64) (trainSet, valSet, testSet *data.Datase
 	if err != nil {
 		return nil, nil, nil, usagef("--val-split: %v", err)
 	}
-	return full.Subset(trIdx), full.Subset(valIdx), test, nil
+	trainSet, valSet, err = full.SplitInPlace(trIdx, valIdx) // no second copy of the images
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return trainSet, valSet, test, nil
 }
 
 // runResult is what one training run produced; it is the history file's content.

@@ -198,3 +198,60 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	}
 	return s
 }
+
+// SplitInPlace divides d into two Datasets holding the samples a and b, in
+// that order, as d.Subset(a) and d.Subset(b) would, without copying the
+// images: it reorders d's samples in place (a first, then b) and returns
+// its first len(a) and its last len(b) samples, which share d's memory. a
+// and b together must name every sample of d exactly once, as the two
+// parts of TrainTestSplit do; otherwise it returns an error and leaves d
+// as it was. Afterwards d holds the reordered samples: use only the two
+// parts. It allocates one sample and a flag per sample, where Subset
+// would hold a second copy of every image.
+func (d *Dataset) SplitInPlace(a, b []int) (first, second *Dataset, err error) {
+	if len(a)+len(b) != d.N {
+		return nil, nil, fmt.Errorf("dataset %s: split of %d + %d samples, want the %d of the data set", d.Name, len(a), len(b), d.N)
+	}
+	// perm[p] is the sample that ends at position p.
+	perm := make([]int, 0, d.N)
+	perm = append(append(perm, a...), b...)
+	done := make([]bool, d.N) // first "seen in perm", then "moved"
+	for _, j := range perm {
+		if j < 0 || j >= d.N || done[j] {
+			return nil, nil, fmt.Errorf("dataset %s: split index %d out of range [0, %d) or repeated", d.Name, j, d.N)
+		}
+		done[j] = true
+	}
+	clear(done)
+	f := d.NumFeatures
+	row := func(i int) []uint8 { return d.Images[i*f : (i+1)*f] }
+	tmp := make([]uint8, f)
+	for s := range perm {
+		if done[s] {
+			continue
+		}
+		// Follow the cycle through s: each position takes its source's
+		// sample, the last one the sample s held first.
+		copy(tmp, row(s))
+		label := d.Labels[s]
+		p := s
+		for {
+			done[p] = true
+			q := perm[p]
+			if q == s {
+				copy(row(p), tmp)
+				d.Labels[p] = label
+				break
+			}
+			copy(row(p), row(q))
+			d.Labels[p] = d.Labels[q]
+			p = q
+		}
+	}
+	na := len(a)
+	part := func(lo, hi int) *Dataset {
+		return &Dataset{Name: d.Name, Images: d.Images[lo*f : hi*f : hi*f], Labels: d.Labels[lo:hi:hi],
+			N: hi - lo, NumFeatures: f, NumClasses: d.NumClasses}
+	}
+	return part(0, na), part(na, d.N), nil
+}

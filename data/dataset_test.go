@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -242,4 +243,43 @@ func TestDatasetSubsetPanicsOnBadIndex(t *testing.T) {
 	d := smallDataset(t)
 	assert.Panics(t, func() { d.Subset([]int{0, 4}) })
 	assert.Panics(t, func() { d.Subset([]int{-1}) })
+}
+
+// TestSplitInPlace checks that SplitInPlace gives what Subset gives, for
+// TrainTestSplit's parts and for a hand-made order with long cycles, and
+// that a bad split is refused with d left as it was.
+func TestSplitInPlace(t *testing.T) {
+	build := func(n int) *Dataset {
+		d := &Dataset{Name: "t", N: n, NumFeatures: 3, NumClasses: 7, Images: make([]uint8, 3*n), Labels: make([]uint8, n)}
+		for i := range n {
+			d.Images[3*i], d.Images[3*i+1], d.Images[3*i+2] = uint8(i), uint8(i>>8), uint8(i*7)
+			d.Labels[i] = uint8(i % 7)
+		}
+		return d
+	}
+	tr, te, err := TrainTestSplit(1000, 0.1, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ a, b []int }{{tr, te}, {[]int{4, 0, 1}, []int{2, 3}}, {nil, []int{1, 0}}, {[]int{0, 1, 2}, nil}} {
+		n := len(c.a) + len(c.b)
+		ref := build(n)
+		wantA, wantB := ref.Subset(c.a), ref.Subset(c.b)
+		gotA, gotB, err := build(n).SplitInPlace(c.a, c.b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotA, wantA) || !reflect.DeepEqual(gotB, wantB) {
+			t.Fatalf("split of %d+%d differs from Subset", len(c.a), len(c.b))
+		}
+	}
+	for _, c := range []struct{ a, b []int }{{[]int{0, 0}, []int{1}}, {[]int{0, 1}, []int{3}}, {[]int{0}, []int{1}}, {[]int{-1, 1}, []int{2}}} {
+		d := build(3)
+		if _, _, err := d.SplitInPlace(c.a, c.b); err == nil {
+			t.Fatalf("split %v %v accepted", c.a, c.b)
+		}
+		if !reflect.DeepEqual(d, build(3)) {
+			t.Fatalf("refused split %v %v changed the data set", c.a, c.b)
+		}
+	}
 }

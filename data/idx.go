@@ -171,7 +171,9 @@ func idxElements(dims []int, name string) (int, error) {
 // io.ReadAll, so the buffer grows with the bytes that really arrive rather
 // than with the claimed count. When left, the bytes the stream holds after
 // the header, is known (not -1), a claim beyond it is refused at once and a
-// claim within it is read into a buffer allocated once.
+// claim within it is read into a buffer allocated once. So is a gzip
+// file's content when the gzip trailer agrees with the claim (see
+// gzipContent).
 func readIDXBody(r io.Reader, n, size int, left int64, dims []int, name string) ([]byte, error) {
 	want := int64(n) * int64(size) // n ≤ MaxIDXElements and size ≤ 8: no overflow
 	if want > math.MaxInt-1 {
@@ -191,6 +193,16 @@ func readIDXBody(r io.Reader, n, size int, left int64, dims []int, name string) 
 		body = body[:k]
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			err = nil // the length checks below report it
+		}
+	} else if g, ok := r.(*gzipContent); ok && g.agrees(int64(4+4*len(dims))+want) {
+		// A gzip file whose trailer states this size: decoded into one
+		// buffer, as a raw file is read.
+		body = make([]byte, want+1)
+		var k int
+		k, err = io.ReadFull(r, body)
+		body = body[:k]
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = nil
 		}
 	} else {
 		body, err = io.ReadAll(io.LimitReader(r, want+1))

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"io/fs"
@@ -193,4 +194,31 @@ func TestReadIDXLyingHeader(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestReadIDXFileGzipOneBuffer checks that a gzip IDX file whose trailer
+// agrees with its header is decoded into one buffer (io.ReadAll's growth
+// allocated about five times the data, the peak of a run loading MNIST),
+// and that a trailer lying with the header cannot make a small file
+// allocate more than DEFLATE could expand it to.
+func TestReadIDXFileGzipOneBuffer(t *testing.T) {
+	const n = 4 << 20
+	content := idxBytes([]uint32{n / 784, 28, 28}, seqBytes(n/784*784, 3))
+	path := writeTestFile(t, t.TempDir(), "img.gz", gzipped(t, content))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	idx, err := ReadIDXFile(path)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.Equal(t, content[16:], idx.Data)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(n+n/4), "decoding allocated more than the data and the reader's buffers")
+
+	lie := gzipped(t, idxBytes([]uint32{1 << 30}, seqBytes(92, 0)))
+	binary.LittleEndian.PutUint32(lie[len(lie)-4:], 8+1<<30) // the trailer agrees with the claim
+	path = writeTestFile(t, t.TempDir(), "lie.gz", lie)
+	runtime.ReadMemStats(&before)
+	_, err = ReadIDXFile(path)
+	runtime.ReadMemStats(&after)
+	require.Error(t, err)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(10<<20), "a lying trailer made a small file allocate")
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The native layer's C tests (native/tests), built twice by CMake: plainly in
 # build/ and with AddressSanitizer + UndefinedBehaviorSanitizer in
-# build-asan/ (leak checking on). One summary line per build on success; on a failure it prints
+# build-asan/ (leak checking on); a build that registers no tests is an
+# error (--no-tests=error), not a pass. One summary line per build on success; on a failure it prints
 # that build's log and exits non-zero. scripts/test.sh calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ run() { # run DIR SANITIZE
   if ! {
     cmake -S . -B "$dir" -DDESCENT_SANITIZE="$sanitize" &&
       cmake --build "$dir" --parallel 2 &&
-      ctest --test-dir "$dir" --output-on-failure
+      ctest --test-dir "$dir" --output-on-failure --no-tests=error
   } >"$log" 2>&1; then
     echo "ctest: failed in $dir (DESCENT_SANITIZE=$sanitize):" >&2
     cat "$log" >&2

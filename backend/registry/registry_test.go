@@ -1,6 +1,8 @@
 package registry_test
 
 import (
+	"fmt"
+	"os"
 	"runtime"
 	"testing"
 
@@ -134,4 +136,29 @@ func TestOpenPrecision(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, dnnl.F32, e.(*dnnl.Engine).Precision())
 	require.NoError(t, e.(*dnnl.Engine).Close())
+}
+
+// TestNativeBackendsPresent makes a missing native backend a failure where
+// the set-up installed it: scripts/test.sh sets DESCENT_REQUIRE_NATIVE=1
+// (scripts/setup.sh installs libdnnl-dev and OpenBLAS and the test command
+// builds with cgo), so the fast paths are proven tested, not skipped. The
+// dnnl package's own tests build only with cgo and without -tags nodnnl,
+// and TestOpen above adapts to whatever is linked: without this test a
+// binary lacking oneDNN would pass the suite on the fallbacks. Elsewhere
+// (CGO_ENABLED=0, -tags nodnnl) it only reports what is missing.
+func TestNativeBackendsPresent(t *testing.T) {
+	required := os.Getenv("DESCENT_REQUIRE_NATIVE") == "1"
+	for _, name := range []string{"dnnl", "openblas"} {
+		e, _, err := registry.Open(name)
+		if err != nil {
+			msg := fmt.Sprintf("NATIVE BACKEND %s NOT TESTED: %v", name, err)
+			if required {
+				t.Errorf("%s (DESCENT_REQUIRE_NATIVE=1: the set-up installs it and the test command builds with cgo)", msg)
+			} else {
+				t.Log(msg + " (DESCENT_REQUIRE_NATIVE=1 makes this a failure)")
+			}
+			continue
+		}
+		assert.Equal(t, name, e.Name())
+	}
 }
