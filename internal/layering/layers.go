@@ -23,7 +23,7 @@
 //	   checkpoint   checkpoints of a Fit (safetensors weights, optimizer
 //	                state, position) and resuming from them
 //	8  cli          the urfave/cli application
-//	9  commands     cli/descent, bench/peers, scripts/..., examples/...:
+//	9  commands     cli/descent, bench/peers, bench/cmd/..., scripts/..., examples/...:
 //	                main packages
 //
 // Only non-test files are checked (tests may import upward to compare with
@@ -62,7 +62,7 @@ var layers = []layer{
 	{7, "serve", []string{"serve/..."}},
 	{7, "checkpoint", []string{"checkpoint/..."}},
 	{8, "cli", []string{"cli"}},
-	{9, "commands", []string{"cli/descent", "bench/peers", "scripts/...", "examples/..."}},
+	{9, "commands", []string{"cli/descent", "bench/peers", "bench/cmd/...", "scripts/...", "examples/..."}},
 }
 
 // layerOf returns the layer of the package at rel (a path relative to the
