@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/descent-ml/descent/bindings/libdnnl"
 	"github.com/descent-ml/descent/data"
 )
 
@@ -52,7 +53,7 @@ func run(ctx context.Context) error {
 	flag.StringVar(&o.step, "step", "build/bench_step", "the C program (native/bench/step.c); empty: leave it out")
 	flag.StringVar(&o.python, "python", "/usr/bin/python3", "interpreter with torch; empty: leave PyTorch out")
 	flag.StringVar(&o.torchScript, "torch-script", "scripts/peers/torch_train.py", "the PyTorch peer")
-	flag.StringVar(&o.backends, "backends", "dnnl,openblas,gonum", "descent backends, comma-separated")
+	flag.StringVar(&o.backends, "backends", defaultBackends(), "descent backends, comma-separated (dnnl-bf16: the dnnl backend with --precision bf16)")
 	flag.BoolVar(&o.bf16, "bf16", true, "also run the C program with bf16 GEMMs (the bf16 limit)")
 	flag.IntVar(&o.epochs, "epochs", 3, "timed epochs per system, interleaved")
 	flag.IntVar(&o.max97, "max-epochs-97", 15, "most epochs to train towards 97% validation accuracy (0: leave that row out)")
@@ -166,4 +167,13 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
+}
+
+// defaultBackends are descent's three backends, and dnnl in bf16 where
+// the CPU and oneDNN have bf16 kernels.
+func defaultBackends() string {
+	if libdnnl.Available() && libdnnl.BF16Supported() {
+		return "dnnl,dnnl-bf16,openblas,gonum"
+	}
+	return "dnnl,openblas,gonum"
 }

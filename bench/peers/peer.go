@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/backend/dnnl"
 	"github.com/descent-ml/descent/backend/registry"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
@@ -160,7 +161,11 @@ type descentSystem struct {
 // newDescent builds the tutorial network from params (the weights every
 // system starts from) on backend name with --threads auto's rule.
 func newDescent(name string, params []float32, trainSet, valSet data.Source, seed uint64) (*descentSystem, backend.Engine, error) {
-	e, _, err := registry.Open(name)
+	var opts []registry.Option
+	if n, ok := strings.CutSuffix(name, "-bf16"); ok { // dnnl-bf16: --precision bf16
+		name, opts = n, append(opts, registry.WithPrecision(dnnl.BF16))
+	}
+	e, _, err := registry.Open(name, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("descent %s: %w", name, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/descent-ml/descent/backend/dnnl"
 	"github.com/descent-ml/descent/data"
 )
 
@@ -60,6 +61,9 @@ func openSystems(o options, trainSet, valSet *data.Dataset, params []float32) (r
 			return rows, notes, err
 		}
 		name := fmt.Sprintf("descent %s, %d thread(s)", e.Name(), e.Threads())
+		if pe, ok := e.(interface{ Precision() dnnl.Precision }); ok && pe.Precision() == dnnl.BF16 {
+			name = fmt.Sprintf("descent dnnl --precision bf16, %d thread(s)", e.Threads())
+		}
 		if cfg, ok := e.(interface{ Config() string }); ok {
 			notes = append(notes, fmt.Sprintf("descent %s: %s", e.Name(), cfg.Config()))
 			if _, core, ok := strings.Cut(cfg.Config(), "core="); ok { // OpenBLAS's kernels

@@ -68,7 +68,7 @@ func ordered(rows []*row) []*row {
 		switch {
 		case r.kind == "limit":
 			return 0
-		case r.kind == "bf16":
+		case r.kind == "bf16", strings.Contains(r.name, "bf16"):
 			return 4
 		case r.kind == "torch":
 			return 2
