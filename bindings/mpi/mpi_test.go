@@ -237,8 +237,17 @@ func childBasic(t *testing.T, w *World) {
 		}
 	}
 	per := time.Since(start) / reps
+	one32 := f32[:1]
+	w.Barrier()
+	start = time.Now()
+	for range 10 * reps {
+		if err := w.AllreduceSumFloat32(one32); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lat := time.Since(start) / (10 * reps)
 	if r == 0 {
-		fmt.Printf("allreduce of %d float32 over %d ranks: %v per call (mean of %d)\n", m, n, per, reps)
+		fmt.Printf("allreduce of %d float32 over %d ranks: %v per call (mean of %d); of 1 float32: %v\n", m, n, per, reps, lat)
 	}
 
 	// Error paths: each returns an error, and both ranks take every one of
