@@ -42,7 +42,6 @@ func TestAllreduceMeanUnderMpirun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--allow-run-as-root", "--oversubscribe", "-np", "2",
-		"--mca", "opal_signal", "",
 		os.Args[0], "-test.run=^TestAllreduceMeanUnderMpirun$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), env+"=1")
 	var out bytes.Buffer

@@ -33,7 +33,12 @@
 // FUNNELED promises, and it needs no locking inside OpenMPI (MULTIPLE would
 // cost every call a lock; SERIALIZED would allow any thread, which the
 // funnel does not need). The methods may be called from any goroutine; they
-// are serialised, and each blocks until its collective completes. Go
+// are serialised, and each blocks until its collective completes. Every
+// rank must make the same collectives in the same order, so in practice
+// one goroutine per rank (the training loop's) calls them: two goroutines
+// racing to the funnel could order them differently on different ranks and
+// deadlock. The hand-off costs a few microseconds per call (a 1-float
+// allreduce of 2 ranks takes about 5–7 µs through it). Go
 // memory is handed to MPI only for the duration of one blocking call; C
 // keeps no Go pointer afterwards. A warm call allocates nothing.
 //
