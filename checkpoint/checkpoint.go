@@ -600,20 +600,13 @@ func SourceHash(ctx context.Context, src data.Source) (string, error) {
 		return DataHash(d), nil
 	}
 	h := sha256.New()
-	n, f, t := src.Len(), src.Features(), src.Targets()
-	fmt.Fprintf(h, "descent-source n=%d features=%d targets=%d classes=%d\n", n, f, t, src.Classes())
-	const rows = 1024
-	x, y, labels, idx := make([]float32, rows*f), make([]float32, rows*t), make([]int, rows), make([]int, rows)
-	for start := 0; start < n; start += rows {
-		r := min(rows, n-start)
-		for i := range idx[:r] {
-			idx[i] = start + i
-		}
-		if err := src.Batch(ctx, idx[:r], x, y, labels); err != nil {
-			return "", fmt.Errorf("checkpoint: hashing the training data: %w", err)
-		}
-		binary.Write(h, binary.LittleEndian, x[:r*f])
-		binary.Write(h, binary.LittleEndian, y[:r*t])
+	fmt.Fprintf(h, "descent-source n=%d features=%d targets=%d classes=%d\n", src.Len(), src.Features(), src.Targets(), src.Classes())
+	err := data.InOrder(ctx, src, 1024, func(_, _ int, x, y []float32, _ []int) error {
+		binary.Write(h, binary.LittleEndian, x)
+		return binary.Write(h, binary.LittleEndian, y)
+	})
+	if err != nil {
+		return "", fmt.Errorf("checkpoint: hashing the training data: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -368,19 +368,10 @@ func composePreprocessing(base model.Preprocessing, sc data.Scaling) model.Prepr
 	if sc.IsIdentity() {
 		return base
 	}
-	at := func(xs []float32, j int, def float32) float32 {
-		switch len(xs) {
-		case 0:
-			return def
-		case 1:
-			return xs[0]
-		}
-		return xs[j]
-	}
 	f := len(sc.Shift)
 	p := model.Preprocessing{Kind: sc.Kind, Shift: make([]float32, f), Divisor: make([]float32, f)}
 	for j := 0; j < f; j++ {
-		b, d := at(base.Shift, j, 0), at(base.Divisor, j, 1)
+		b, d := preAt(base.Shift, j, 0), preAt(base.Divisor, j, 1)
 		p.Shift[j] = b + d*sc.Shift[j]
 		p.Divisor[j] = d * sc.Divisor[j]
 	}
@@ -531,8 +522,7 @@ func (s dataSets) classificationReport(yTrue, yPred []int) string {
 
 // sourceLabels returns the class label of every sample of src, in order.
 func sourceLabels(ctx context.Context, src data.Source) ([]int, error) {
-	n, f, t := src.Len(), src.Features(), src.Targets()
-	out := make([]int, n)
+	out := make([]int, src.Len())
 	if d, ok := src.(*data.Dataset); ok {
 		// The labels as stored: no features decoded to get them (a
 		// 1024-row float batch was 3 MB of the run's peak RSS).
@@ -541,40 +531,11 @@ func sourceLabels(ctx context.Context, src data.Source) ([]int, error) {
 		}
 		return out, nil
 	}
-	const rows = 256 // 0.8 MB of MNIST-sized features
-	x, y, idx := make([]float32, rows*f), make([]float32, rows*t), make([]int, rows)
-	for start := 0; start < n; start += rows {
-		r := min(rows, n-start)
-		for i := range idx[:r] {
-			idx[i] = start + i
-		}
-		if err := src.Batch(ctx, idx[:r], x, y, out[start:start+r]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// sourceTargets returns the first target of every sample of src, in order
-// (a regression's values).
-func sourceTargets(ctx context.Context, src data.Source) ([]float64, error) {
-	const rows = 1024
-	n, f, t := src.Len(), src.Features(), src.Targets()
-	out := make([]float64, 0, n)
-	x, y, idx := make([]float32, rows*f), make([]float32, rows*t), make([]int, rows)
-	for start := 0; start < n; start += rows {
-		r := min(rows, n-start)
-		for i := range idx[:r] {
-			idx[i] = start + i
-		}
-		if err := src.Batch(ctx, idx[:r], x, y, nil); err != nil {
-			return nil, err
-		}
-		for i := 0; i < r; i++ {
-			out = append(out, float64(y[i*t]))
-		}
-	}
-	return out, nil
+	err := data.InOrder(ctx, src, 256, func(start, n int, _, _ []float32, labels []int) error {
+		copy(out[start:start+n], labels)
+		return nil
+	})
+	return out, err
 }
 
 // outputLabels names m's outputs for its file: the classes (for one
@@ -639,11 +600,7 @@ func loadForModel(ctx context.Context, o dataOptions, m *model.Sequential, model
 		}
 		// The images arrive as pixel/255; the model maps raw pixels x as
 		// (x − a)/b, which is (x/255 − a/255)/(b/255).
-		sc := data.Scaling{Kind: m.Preprocessing.Kind, Shift: make([]float32, m.Input()), Divisor: make([]float32, m.Input())}
-		for j := range sc.Shift {
-			a, b := preAt(m.Preprocessing.Shift, j, 0), preAt(m.Preprocessing.Divisor, j, 1)
-			sc.Shift[j], sc.Divisor[j] = a/255, b/255
-		}
+		sc := modelScaling(m, 255)
 		if s.tst.Features() != m.Input() {
 			return s, fmt.Errorf("%s takes %d inputs, but %s has %d features", modelPath, m.Input(), s.info.name, s.tst.Features())
 		}
@@ -676,15 +633,24 @@ func loadForModel(ctx context.Context, o dataOptions, m *model.Sequential, model
 	if err != nil {
 		return dataSets{}, err
 	}
-	sc := data.Scaling{Kind: m.Preprocessing.Kind, Shift: make([]float32, m.Input()), Divisor: make([]float32, m.Input())}
-	for j := range sc.Shift {
-		sc.Shift[j], sc.Divisor[j] = preAt(m.Preprocessing.Shift, j, 0), preAt(m.Preprocessing.Divisor, j, 1)
-	}
+	sc := modelScaling(m, 1)
 	s := dataSets{info: dataset{name: filepath.Base(path)}, task: enc.Task, classes: enc.ClassNames(), notes: notes, pre: m.Preprocessing}
 	if s.tst, err = data.Scaled(src, sc); err != nil {
 		return dataSets{}, err
 	}
 	return s, s.readTestLabels(ctx)
+}
+
+// modelScaling is m's preprocessing as a data.Scaling over sources that
+// already divide the raw features by unit (255 for a Dataset's pixels, 1
+// for a table): (x − a)/b = (x/unit − a/unit)/(b/unit).
+func modelScaling(m *model.Sequential, unit float32) data.Scaling {
+	p := m.Preprocessing
+	sc := data.Scaling{Kind: p.Kind, Shift: make([]float32, m.Input()), Divisor: make([]float32, m.Input())}
+	for j := range sc.Shift {
+		sc.Shift[j], sc.Divisor[j] = preAt(p.Shift, j, 0)/unit, preAt(p.Divisor, j, 1)/unit
+	}
+	return sc
 }
 
 // preAt is a preprocessing vector's value for feature j (one value is

@@ -66,7 +66,7 @@ func openRows(path, kind, label string, stderr io.Writer) (src rowsSource, featu
 		// read whole, by the reader whose errors are the reference.
 		features = "the product of the array's dimensions after the first"
 		if m, merr := data.OpenNPYMatrix(path); merr == nil {
-			return mappedRows{m}, features, nil
+			return &mappedRows{m: m}, features, nil
 		}
 		t, err = data.ReadNPYFeatures(path)
 	case inputNPZ:
@@ -101,18 +101,25 @@ func (r memoryRows) Read(ctx context.Context, start, n int, dst []float32) error
 	return nil
 }
 
-// mappedRows is a rowsSource over a memory-mapped .npy.
-type mappedRows struct{ m *data.NPYMatrix }
+// mappedRows is a rowsSource over a memory-mapped .npy; idx is the row
+// list of the last Read, reused.
+type mappedRows struct {
+	m   *data.NPYMatrix
+	idx []int
+}
 
-func (r mappedRows) Len() int      { return r.m.Rows() }
-func (r mappedRows) Features() int { return r.m.Cols() }
-func (r mappedRows) Close() error  { return r.m.Close() }
+func (r *mappedRows) Len() int      { return r.m.Rows() }
+func (r *mappedRows) Features() int { return r.m.Cols() }
+func (r *mappedRows) Close() error  { return r.m.Close() }
 
-func (r mappedRows) Read(ctx context.Context, start, n int, dst []float32) error {
+func (r *mappedRows) Read(ctx context.Context, start, n int, dst []float32) error {
 	if start < 0 || n < 0 || start+n > r.m.Rows() {
 		return fmt.Errorf("%s: rows %d to %d of %d", r.m.Name(), start, start+n, r.m.Rows())
 	}
-	idx := make([]int, n) // one small slice per batch of a thousand rows
+	if cap(r.idx) < n {
+		r.idx = make([]int, n)
+	}
+	idx := r.idx[:n]
 	for i := range idx {
 		idx[i] = start + i
 	}

@@ -122,6 +122,24 @@ func (e Encoding) ClassNames() []string {
 	return names
 }
 
+// put writes the target of row r into yRow (one target row: Targets()
+// values) and, for a task with classes, its label into labels[i]: the
+// value itself for a regression, 0/1 for binary, one-hot for classes.
+// rowLabels holds every row's class (nil for a regression).
+func (e Encoding) put(yRow []float32, labels []int, i int, value float64, rowLabels []int, r int) {
+	switch e.Task {
+	case TaskRegression:
+		yRow[0] = float32(value)
+	case TaskBinary:
+		yRow[0] = float32(rowLabels[r])
+		labels[i] = rowLabels[r]
+	default:
+		clear(yRow)
+		yRow[rowLabels[r]] = 1
+		labels[i] = rowLabels[r]
+	}
+}
+
 // label returns the class index of target value v, or −1.
 func (e Encoding) label(v float64) int {
 	i, ok := slices.BinarySearch(e.Values, v)

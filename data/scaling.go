@@ -83,18 +83,8 @@ func FitScaling(ctx context.Context, kind string, src Source) (Scaling, error) {
 	for j := range lo {
 		lo[j], hi[j] = math.Inf(1), math.Inf(-1)
 	}
-	const rows = 256
-	x, y, labels := make([]float32, rows*f), make([]float32, rows*src.Targets()), make([]int, rows)
-	idx := make([]int, rows)
 	var shift []float64 // the first sample: statistics of x − shift do not cancel
-	for start := 0; start < n; start += rows {
-		r := min(rows, n-start)
-		for i := range idx[:r] {
-			idx[i] = start + i
-		}
-		if err := src.Batch(ctx, idx[:r], x, y, labels); err != nil {
-			return Scaling{}, fmt.Errorf("data: fitting %s: %w", kind, err)
-		}
+	err := InOrder(ctx, src, 256, func(_, r int, x, _ []float32, _ []int) error {
 		if shift == nil {
 			shift = make([]float64, f)
 			for j := range shift {
@@ -109,6 +99,10 @@ func FitScaling(ctx context.Context, kind string, src Source) (Scaling, error) {
 				lo[j], hi[j] = math.Min(lo[j], float64(v)), math.Max(hi[j], float64(v))
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return Scaling{}, fmt.Errorf("data: fitting %s: %w", kind, err)
 	}
 	for j := 0; j < f; j++ {
 		var sh, dv float64

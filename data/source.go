@@ -75,3 +75,27 @@ func (h headSource) Batch(ctx context.Context, idx []int, x, y []float32, labels
 	}
 	return h.Source.Batch(ctx, idx, x, y, labels)
 }
+
+// InOrder reads every sample of src, in order, in batches of at most rows
+// samples, and hands each batch to f: its first sample's index, its size
+// n and the buffers Batch filled ((n, Features), (n, Targets), n labels;
+// the labels are meaningful only when Classes() > 0). The buffers are
+// reused from batch to batch; an error from Batch or f stops the pass.
+func InOrder(ctx context.Context, src Source, rows int, f func(start, n int, x, y []float32, labels []int) error) error {
+	rows = max(1, min(rows, src.Len()))
+	nf, nt := src.Features(), src.Targets()
+	x, y, labels, idx := make([]float32, rows*nf), make([]float32, rows*nt), make([]int, rows), make([]int, rows)
+	for start := 0; start < src.Len(); start += rows {
+		n := min(rows, src.Len()-start)
+		for i := range idx[:n] {
+			idx[i] = start + i
+		}
+		if err := src.Batch(ctx, idx[:n], x, y, labels); err != nil {
+			return err
+		}
+		if err := f(start, n, x[:n*nf], y[:n*nt], labels[:n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -125,18 +125,7 @@ func (s *StreamSource) Batch(ctx context.Context, idx []int, x, y []float32, lab
 		return err
 	}
 	for i, r := range rows {
-		switch s.enc.Task {
-		case TaskRegression:
-			y[i] = float32(s.y[r])
-		case TaskBinary:
-			y[i] = float32(s.labels[r])
-			labels[i] = s.labels[r]
-		default:
-			row := y[i*t : (i+1)*t]
-			clear(row)
-			row[s.labels[r]] = 1
-			labels[i] = s.labels[r]
-		}
+		s.enc.put(y[i*t:(i+1)*t], labels, i, s.y[r], s.labels, r)
 	}
 	return nil
 }

@@ -104,18 +104,7 @@ func (s *TableSource) Batch(_ context.Context, idx []int, x, y []float32, labels
 		}
 		r := s.row(j)
 		copy(x[i*f:(i+1)*f], s.t.X[r*f:(r+1)*f])
-		switch s.enc.Task {
-		case TaskRegression:
-			y[i] = float32(s.t.Y[r])
-		case TaskBinary:
-			y[i] = float32(s.labels[r])
-			labels[i] = s.labels[r]
-		default:
-			row := y[i*t : (i+1)*t]
-			clear(row)
-			row[s.labels[r]] = 1
-			labels[i] = s.labels[r]
-		}
+		s.enc.put(y[i*t:(i+1)*t], labels, i, s.t.Y[r], s.labels, r)
 	}
 	return nil
 }
