@@ -7,12 +7,13 @@ cd "$(dirname "$0")/.."
 
 say() { echo "setup: $*" >&2; }
 
-# 1. Native packages from Debian (OpenBLAS for the openblas backend, oneDNN
-#    for the coming dnnl backend, cmake for native/, OpenMPI 4.1 for
+# 1. Native packages from Debian (gcc and libc6-dev for cgo, pkg-config for
+#    the bindings' flags, OpenBLAS for the openblas backend, oneDNN
+#    for the dnnl backend, cmake for native/, OpenMPI 4.1 for
 #    bindings/mpi: libopenmpi-dev for the headers and libmpi, openmpi-bin for
 #    mpirun).
 need=()
-for pkg in libopenblas-dev libdnnl-dev cmake libopenmpi-dev openmpi-bin; do
+for pkg in gcc libc6-dev pkg-config cmake libopenblas-dev libdnnl-dev libopenmpi-dev openmpi-bin; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
