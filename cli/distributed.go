@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -115,10 +116,59 @@ func (d *distRun) dropoutSeed(seed uint64) uint64 {
 	return seed ^ (0x9e3779b97f4a7c15 * uint64(d.rank))
 }
 
-// prepare broadcasts rank 0's initial weights into params and returns the
-// gradient hook that averages every step's gradients over the ranks, to
-// run before any other, and the FitConfig's Distributed.
-func (d *distRun) prepare(params []float32) (train.GradientHook, *train.Distributed, error) {
+// A runShape is what every rank of one job must agree on before the first
+// collective over the gradients: MPI does not detect buffers of different
+// lengths on different ranks (undefined behaviour), and ranks started with
+// different flags or data would train different things in lockstep.
+type runShape struct {
+	name  string
+	value uint64
+}
+
+// checkSame returns an error, on every rank, unless every rank has rank
+// 0's shapes: rank 0's values are shared by a sum with the others' zeros,
+// each rank compares, and a second sum gathers which ranks differ.
+func (d *distRun) checkSame(shapes []runShape) error {
+	buf := make([]float64, 2*len(shapes))
+	if d.rank == 0 {
+		for i, s := range shapes {
+			buf[2*i], buf[2*i+1] = float64(s.value>>32), float64(s.value&0xffffffff) // exact halves
+		}
+	}
+	if err := d.w.AllreduceSumFloat64(buf); err != nil {
+		return fmt.Errorf("distributed: sharing rank 0's configuration: %w", err)
+	}
+	differs := make([]float64, d.size*len(shapes))
+	for i, s := range shapes {
+		if uint64(buf[2*i])<<32|uint64(buf[2*i+1]) != s.value {
+			differs[d.rank*len(shapes)+i] = 1
+		}
+	}
+	if err := d.w.AllreduceSumFloat64(differs); err != nil {
+		return fmt.Errorf("distributed: comparing the ranks' configurations: %w", err)
+	}
+	var bad []string
+	for r := range d.size {
+		for i, s := range shapes {
+			if differs[r*len(shapes)+i] != 0 {
+				bad = append(bad, fmt.Sprintf("rank %d's %s", r, s.name))
+			}
+		}
+	}
+	if bad != nil {
+		return fmt.Errorf("distributed: the ranks were started differently: %s differ(s) from rank 0's (give every rank the same flags and data)", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// prepare checks that every rank has rank 0's shapes, broadcasts rank 0's
+// initial weights into params and returns the gradient hook that averages
+// every step's gradients over the ranks, to run before any other, and the
+// FitConfig's Distributed.
+func (d *distRun) prepare(params []float32, shapes []runShape) (train.GradientHook, *train.Distributed, error) {
+	if err := d.checkSame(shapes); err != nil {
+		return nil, nil, err
+	}
 	if err := d.w.BroadcastFloat32(params, 0); err != nil {
 		return nil, nil, fmt.Errorf("distributed: broadcast of the initial weights: %w", err)
 	}

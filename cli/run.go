@@ -111,7 +111,10 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	var dist *train.Distributed
 	if d := cfg.dist; d != nil {
 		var h train.GradientHook
-		if h, dist, err = d.prepare(m.Params); err != nil {
+		shapes := []runShape{{"parameter count", uint64(len(m.Params))}, {"training samples", uint64(sets.train.Len())},
+			{"validation samples", uint64(lenOf(sets.val))}, {"--batch-size", uint64(cfg.BatchSize)},
+			{"--epochs", uint64(cfg.Epochs)}, {"--seed", cfg.Seed}}
+		if h, dist, err = d.prepare(m.Params, shapes); err != nil {
 			return nil, err
 		}
 		// The allreduce first, so that clipping sees the global gradient.

@@ -85,7 +85,8 @@ var small = []string{"train", "--hidden", "32", "--train-limit", "2048", "--batc
 //     equality is not to be had);
 //   - SIGTERM to one rank stops every rank at the same step, rank 0
 //     writing the completed epochs, and the job exits non-zero;
-//   - an error on one rank alone aborts the job, naming the rank;
+//   - an error on one rank alone aborts the job, naming the rank, and
+//     ranks started with different flags are refused;
 //   - SIGKILL of one rank ends the job non-zero within 30 s.
 func TestMpirunTrain(t *testing.T) {
 	mpirun, np2 := mpirunOrSkip(t, 2)
@@ -132,6 +133,19 @@ func TestMpirunTrain(t *testing.T) {
 		assert.NotZero(t, exitCode(err))
 		assert.Contains(t, string(out), "descent: rank 0 of 2: --history: folder")
 		assert.Contains(t, string(out), "rank 0 of 2: aborting the MPI job")
+	})
+
+	// Ranks started with different flags (mpirun's MPMD form) are refused
+	// before the first gradient allreduce, whose buffers would differ.
+	t.Run("ranks started differently are refused", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		a := append(append([]string(nil), small...), "--epochs", "1", "--quiet")
+		mpmd := append(append(append(append([]string{"--allow-run-as-root", "--oversubscribe", "-np", "1", bin}, a...), ":", "-np", "1", bin), a...), "--hidden", "16")
+		out, err := exec.CommandContext(ctx, mpirun, mpmd...).CombinedOutput()
+		require.Error(t, err, "%s", out)
+		assert.NotZero(t, exitCode(err))
+		assert.Contains(t, string(out), "the ranks were started differently: rank 1's parameter count differ(s) from rank 0's")
 	})
 
 	// start runs a long job whose ranks write their pids into dir and
