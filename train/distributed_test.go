@@ -244,3 +244,35 @@ func TestDistributedFitChecks(t *testing.T) {
 		})
 	}
 }
+
+// A non-finite loss on one rank's shard stops every rank at that step with
+// the same *DivergedError: the step's loss is the global sum.
+func TestDistributedFitDivergesTogether(t *testing.T) {
+	base := smallSet(64, 3)
+	poisoned := record(base)
+	poisoned.poison, poisoned.poisoned = 5, true
+	srcOf := func(r int) data.Source {
+		if r == 1 {
+			return poisoned
+		}
+		return base
+	}
+	cfg := func(int) train.FitConfig { return train.FitConfig{Epochs: 3, Seed: 1} }
+	_, _, errs, _ := fitRanks(t, 2, 4, srcOf, background, cfg)
+	var d0, d1 *train.DivergedError
+	require.ErrorAs(t, errs[0], &d0)
+	require.ErrorAs(t, errs[1], &d1)
+	assert.Equal(t, d0.Epoch, d1.Epoch)
+	assert.Equal(t, d0.Step, d1.Step)
+}
+
+// Prefetching the shards gives the same distributed Fit.
+func TestDistributedFitPrefetch(t *testing.T) {
+	src := smallSet(64, 11)
+	plain, _, errs, _ := fitRanks(t, 2, 4, same(src), background, func(int) train.FitConfig { return train.FitConfig{Epochs: 2, Seed: 5} })
+	require.NoError(t, errors.Join(errs...))
+	pf, _, errs, _ := fitRanks(t, 2, 4, same(src), background, func(int) train.FitConfig { return train.FitConfig{Epochs: 2, Seed: 5, Prefetch: true} })
+	require.NoError(t, errors.Join(errs...))
+	assert.Equal(t, plain[0].Model().Params, pf[0].Model().Params)
+	assert.Equal(t, pf[0].Model().Params, pf[1].Model().Params)
+}
