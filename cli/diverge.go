@@ -88,7 +88,7 @@ func endProgressLine(env Env, quiet bool) {
 func keepDiverged(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets dataSets, runErr error) error {
 	endProgressLine(env, c.Bool("quiet"))
 	res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
-		Report: testReport(sets, f), Diverged: divergenceOf(f.diverged)}
+		Report: testReport(sets, f), Diverged: divergenceOf(f.diverged), Distributed: f.distributed}
 	f.testLoss, f.testAccuracy = math.NaN(), math.NaN() // written as null: there is no test result
 	res.Test = scoresOf(sets.task, f)
 	written, notes := writePartialOutputs(c, env, cfg, f, sets, res)

@@ -173,6 +173,9 @@ func (k callbackConfig) setup(fit *train.FitConfig, cfg NetConfig, sets dataSets
 		return nil
 	}
 	spe := (sets.train.Len() + cfg.BatchSize - 1) / cfg.BatchSize
+	if cfg.dist != nil {
+		spe = sets.train.Len() / cfg.BatchSize // a distributed Fit drops the short global batch
+	}
 	total, warm := cfg.Epochs*spe, k.Warmup*spe
 	var s train.Schedule
 	switch k.LRSchedule {

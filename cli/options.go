@@ -56,6 +56,9 @@ type NetConfig struct {
 	LRAuto bool `json:"lr_auto,omitempty"`
 
 	data dataOptions // what the data flags say (not recorded: Data, Task and Normalize are)
+	// dist is this process's place in a data-parallel run (--distributed),
+	// nil for a single process.
+	dist *distRun
 }
 
 // fit completes cfg for the data it trains on: the input and output sizes

@@ -39,6 +39,8 @@ type fitted struct {
 	// rangeTest is the range test that chose the learning rate (--lr
 	// auto), or nil.
 	rangeTest *report.RangeTest
+	// distributed is a data-parallel run's ranks and final weights' hashes.
+	distributed *distInfo
 }
 
 // historyOrNil is f's history, nil when f is.
@@ -105,13 +107,27 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, train.WithDropoutSeed(cfg.Seed))
-	tr, err := train.NewTrainer(m, eng, opt, loss, cfg.BatchSize, opts...)
+	batch, dropoutSeed := cfg.BatchSize, cfg.Seed
+	var dist *train.Distributed
+	if d := cfg.dist; d != nil {
+		var h train.GradientHook
+		shapes := []runShape{{"parameter count", uint64(len(m.Params))}, {"training samples", uint64(sets.train.Len())},
+			{"validation samples", uint64(lenOf(sets.val))}, {"--batch-size", uint64(cfg.BatchSize)},
+			{"--epochs", uint64(cfg.Epochs)}, {"--seed", cfg.Seed}}
+		if h, dist, err = d.prepare(m.Params, shapes); err != nil {
+			return nil, err
+		}
+		// The allreduce first, so that clipping sees the global gradient.
+		opts = append([]train.TrainerOption{train.WithGradientHooks(h)}, opts...)
+		batch, dropoutSeed = d.shard(batch), d.dropoutSeed(dropoutSeed)
+	}
+	opts = append(opts, train.WithDropoutSeed(dropoutSeed))
+	tr, err := train.NewTrainer(m, eng, opt, loss, batch, opts...)
 	if err != nil {
 		return nil, err
 	}
 	defer tr.Close()
-	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed, Callbacks: callbacks, Prefetch: sets.stream}
+	fit := train.FitConfig{Epochs: cfg.Epochs, Seed: cfg.Seed, Callbacks: callbacks, Prefetch: sets.stream, Distributed: dist}
 	if fit.OnNonFinite, err = train.ParseNonFinitePolicy(cmp.Or(cfg.OnNaN, "stop")); err != nil {
 		return nil, usagef("--on-nan: %v", err)
 	}
@@ -126,6 +142,13 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	}
 	hist, err := tr.Fit(ctx, sets.train, fit)
 	f := &fitted{model: m, history: hist, rocAUC: math.NaN()}
+	if d := cfg.dist; d != nil && agreed(err) && hist != nil {
+		// Every rank left Fit together: gather their final weights.
+		var gerr error
+		if f.distributed, gerr = d.gatherHashes(m.Params); gerr != nil {
+			return f, gerr
+		}
+	}
 	if errors.As(err, &f.diverged) {
 		f.testLoss, f.testAccuracy = math.NaN(), math.NaN()
 		f.seconds = time.Since(start).Seconds()

@@ -45,14 +45,26 @@ func trainCommand(env Env) *ucli.Command {
 		Description: "Defaults are the tutorial's: 784→128 sigmoid→128 sigmoid→10 softmax, " +
 			"categorical cross-entropy, Adam at lr 0.001, batch 128, 10 epochs, 10% validation.",
 		Flags: append(append(trainFlags(),
-			&ucli.StringFlag{Name: "out", Usage: "also write a run folder: history (JSON, CSV), the validation curves (PNG, SVG), classification report, confusion matrix and report.html, as descent compare does"}),
+			&ucli.StringFlag{Name: "out", Usage: "also write a run folder: history (JSON, CSV), the validation curves (PNG, SVG), classification report, confusion matrix and report.html, as descent compare does"},
+			&ucli.StringFlag{Name: "distributed", Value: "auto", Usage: distributedUsage}),
 			checkpointFlags()...),
 		Action: func(c *ucli.Context) error {
 			cfg, err := readNetConfig(c)
 			if err != nil {
 				return err
 			}
-			return runTrain(c, env, cfg)
+			env := env
+			d, err := startDistributed(c, &env, &cfg)
+			if err != nil {
+				if d != nil {
+					return d.finish(env, err)
+				}
+				return err
+			}
+			if d == nil {
+				return runTrain(c, env, cfg)
+			}
+			return d.finish(env, runTrain(c, env, cfg))
 		},
 	}
 }
@@ -177,6 +189,9 @@ type runResult struct {
 	Report string `json:"classification_report"`
 	// Diverged says where training stopped on a non-finite loss.
 	Diverged *report.Divergence `json:"diverged,omitempty"`
+	// Distributed records a data-parallel run's ranks and final weights
+	// (absent for a single process).
+	Distributed *distInfo `json:"distributed,omitempty"`
 }
 
 func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
@@ -221,6 +236,10 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		}
 		fmt.Fprintf(env.Stdout, "descent: %d training, %d validation, %d test samples; backend %s, %d thread(s); %s lr %g\n",
 			sets.train.Len(), lenOf(sets.val), sets.tst.Len(), cfg.Backend, cfg.Threads, cfg.Optimizer, cfg.LR)
+		if d := cfg.dist; d != nil {
+			fmt.Fprintf(env.Stdout, "descent: data-parallel over %d MPI ranks: global batch %d = %d × %d; %d steps per epoch (the last %d sample(s) of each shuffled epoch dropped)\n",
+				d.size, cfg.BatchSize, d.size, d.shard(cfg.BatchSize), sets.train.Len()/cfg.BatchSize, sets.train.Len()%cfg.BatchSize)
+		}
 		if p := newProgress(env, cfg); p != nil {
 			callbacks = append(callbacks, p)
 		}
@@ -241,7 +260,7 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		return keepPartialHistory(c, env, cfg, f, sets, err)
 	}
 	hist := f.history
-	res := runResult{History: historyOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg}
+	res := runResult{History: historyOf(hist), EpochSeconds: report.Series(hist.EpochSeconds), Config: cfg, Distributed: f.distributed}
 	res.Test = scoresOf(sets.task, f)
 	res.Report = testReport(sets, f)
 	fmt.Fprintf(env.Stdout, "%s\n\n%s", testLine(sets.task, f), res.Report)
@@ -302,7 +321,7 @@ func keepPartialHistory(c *ucli.Context, env Env, cfg NetConfig, f *fitted, sets
 	f.interrupted = true
 	f.testLoss, f.testAccuracy = math.NaN(), math.NaN() // written as null: there is no test result
 	res := runResult{History: historyOf(f.history), EpochSeconds: report.Series(f.history.EpochSeconds), Config: cfg,
-		Report: testReport(sets, f)}
+		Report: testReport(sets, f), Distributed: f.distributed}
 	res.Test = scoresOf(sets.task, f)
 	written, notes := writePartialOutputs(c, env, cfg, f, sets, res)
 	msg := ""

@@ -56,6 +56,11 @@ type FitConfig struct {
 	// History.LR). It is implied by a Schedule and by a ReduceLROnPlateau
 	// among the Callbacks.
 	RecordLR bool
+	// Distributed, if not nil, makes this Fit one rank of a data-parallel
+	// job: each step trains this rank's shard of a global batch of
+	// BatchSize × Size samples, and the ranks agree on metrics and on when
+	// to stop (see Distributed). nil is the single-process Fit.
+	Distributed *Distributed
 }
 
 // lrChanger marks the callbacks that change the learning rate, whose
@@ -136,6 +141,19 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed5eed))
 	steps := (n + t.batchSize - 1) / t.batchSize
+	var ds *distState
+	if d := cfg.Distributed; d != nil {
+		global, err := d.check(t.batchSize, n)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Resume != nil {
+			return nil, errors.New("train: distributed: resuming is not supported")
+		}
+		ds = newDistState(d, global, ctx)
+		steps = n / global               // the short last global batch is dropped
+		ctx = context.WithoutCancel(ctx) // the stop flags of every step say when
+	}
 	h := &History{}
 	first, at := 1, FitState{}
 	if r := cfg.Resume; r != nil {
@@ -176,14 +194,20 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 		if cfg.Schedule != nil {
 			lr = cfg.Schedule.At((epoch - 1) * steps)
 		}
-		logs, err := t.epoch(ctx, src, idx, &at, cfg)
+		logs, err := t.epoch(ctx, src, idx, &at, cfg, ds)
 		if err != nil {
 			return h, err
 		}
 		logs.LR, logs.HasLR = lr, recordLR
 		if cfg.Validation != nil {
 			start := time.Now()
-			ev, err := t.evaluateLocked(ctx, cfg.Validation, false)
+			var ev Evaluation
+			if ds == nil || ds.d.Rank == 0 {
+				ev, err = t.evaluateLocked(ctx, cfg.Validation, false)
+			}
+			if err == nil && ds != nil {
+				err = ds.shareValidation(&ev)
+			}
 			logs.ValLoss, logs.ValAccuracy, logs.ValMAE, logs.ValR2 = ev.Loss, ev.Accuracy, ev.MAE, ev.R2
 			if err != nil {
 				return h, t.stopped(cfg, at, fmt.Errorf("train: epoch %d: validation: %w", epoch, err))
@@ -200,6 +224,11 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 			if err := cb.OnEpochEnd(logs); errors.Is(err, ErrStopTraining) {
 				stop = true
 			} else if err != nil {
+				return h, fmt.Errorf("train: epoch %d: %w", epoch, err)
+			}
+		}
+		if ds != nil {
+			if stop, err = ds.agreeStop(stop); err != nil {
 				return h, fmt.Errorf("train: epoch %d: %w", epoch, err)
 			}
 		}
@@ -266,12 +295,18 @@ func (t *Trainer) stopped(cfg FitConfig, at FitState, err error) error {
 }
 
 // epoch runs one training pass over src in the order idx, from step
-// at.Step on (with at's running sums), keeping at up to date.
-func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *FitState, cfg FitConfig) (EpochLogs, error) {
+// at.Step on (with at's running sums), keeping at up to date. With ds, it
+// is one rank's pass of a distributed Fit (see Distributed).
+func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *FitState, cfg FitConfig, ds *distState) (EpochLogs, error) {
 	n := len(idx)
 	epoch, steps := at.Epoch, at.Steps
 	start := time.Now()
 	batchOf := func(s int) []int { return idx[s*t.batchSize : min((s+1)*t.batchSize, n)] }
+	if ds != nil {
+		off := ds.d.Rank * t.batchSize
+		batchOf = func(s int) []int { return idx[s*ds.global+off : s*ds.global+off+t.batchSize] }
+		n = steps * ds.global
+	}
 	var pf *prefetcher
 	if cfg.Prefetch {
 		pf = t.newPrefetcher(src)
@@ -284,7 +319,7 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 		}
 	}
 	for s := at.Step; s < steps; s++ {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil && ds == nil {
 			return EpochLogs{}, t.stopped(cfg, *at, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err))
 		}
 		if cfg.Schedule != nil {
@@ -310,8 +345,15 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 		if err != nil {
 			return EpochLogs{}, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err)
 		}
+		seen := len(batch)
+		var stopped []int
+		if ds != nil {
+			if l, m, seen, stopped, err = ds.reduceStep(l, m, seen); err != nil {
+				return EpochLogs{}, fmt.Errorf("train: epoch %d, step %d: %w", epoch, s+1, err)
+			}
+		}
 		if cfg.OnNonFinite == NonFiniteStop && !finite(l) {
-			return EpochLogs{}, &DivergedError{Epoch: epoch, Step: s + 1, Steps: steps, Loss: l / float64(len(batch))}
+			return EpochLogs{}, &DivergedError{Epoch: epoch, Step: s + 1, Steps: steps, Loss: l / float64(seen)}
 		}
 		at.LossSum += l
 		if t.task == data.TaskRegression {
@@ -319,8 +361,11 @@ func (t *Trainer) epoch(ctx context.Context, src data.Source, idx []int, at *Fit
 		} else {
 			at.Correct += int(m)
 		}
-		at.Seen += len(batch)
+		at.Seen += seen
 		at.Step = s + 1
+		if stopped != nil { // every rank stops after this step
+			return EpochLogs{}, t.stopped(cfg, *at, ds.stopError(epoch, s+1, steps, stopped))
+		}
 		if len(cfg.Callbacks) > 0 {
 			bl := BatchLogs{Epoch: epoch, Step: s + 1, Steps: steps, Task: t.task,
 				Loss: at.LossSum / float64(at.Seen), Seconds: time.Since(start).Seconds()}

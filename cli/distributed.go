@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/descent-ml/descent/bindings/mpi"
+	"github.com/descent-ml/descent/train"
+)
+
+// Data-parallel training over MPI (README: Training on several machines).
+// mpirun starts N copies of descent train with the same flags; each loads
+// the whole data set, and train.FitConfig.Distributed shards every global
+// batch of --batch-size samples over them. What this file adds around it:
+// MPI's start and end, rank 0's initial weights broadcast to every rank,
+// the gradient allreduce first among the gradient hooks, rank 0 alone
+// printing and writing, the final weights' hashes gathered for the history,
+// and MPI_Abort for a rank that fails alone.
+
+const distributedUsage = "data-parallel training over MPI: auto (when started by OpenMPI's mpirun), mpi (require it) or none (one process, even under mpirun)"
+
+// distRun is this process's place in an MPI job.
+type distRun struct {
+	w          *mpi.World
+	rank, size int
+	// gathered is set once the final weights' hashes are gathered: every
+	// rank has then left Fit together, and no collective but Finalize
+	// follows, so an error after it need not abort the job.
+	gathered bool
+}
+
+// distInfo is the history file's "distributed" record.
+type distInfo struct {
+	WorldSize int `json:"world_size"`
+	// WeightsSHA256 is the SHA-256 of each rank's final weights (the
+	// model's flat float32 parameters, little-endian), in rank order.
+	WeightsSHA256 []string `json:"weights_sha256"`
+}
+
+// startDistributed reads --distributed and OpenMPI's environment and, for a
+// data-parallel run, initialises MPI; nil for a single-process run. On
+// ranks other than 0 it silences stdout and clears the outputs of cfg and
+// c, so that rank 0 alone prints and writes.
+func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, error) {
+	size := env.Getenv("OMPI_COMM_WORLD_SIZE")
+	switch mode := c.String("distributed"); mode {
+	case "none":
+		return nil, nil
+	case "auto", "":
+		if size == "" {
+			return nil, nil
+		}
+	case "mpi":
+		if size == "" {
+			return nil, usagef("--distributed mpi: this process was not started by mpirun (OMPI_COMM_WORLD_SIZE is not set): run mpirun -np N descent train ...")
+		}
+	default:
+		return nil, usagef("--distributed: unknown mode %q (want auto, mpi or none)", mode)
+	}
+	if !mpi.Available() {
+		return nil, fmt.Errorf("started by mpirun (OMPI_COMM_WORLD_SIZE=%s) but this descent was built without MPI (no cgo, or -tags nompi): rebuild it with cgo and libopenmpi-dev installed, or pass --distributed none to train one model per process", size)
+	}
+	for _, f := range []string{"checkpoint", "resume", "checkpoint-every"} {
+		if c.IsSet(f) {
+			return nil, usagef("--%s: not supported with data-parallel training (--distributed) yet", f)
+		}
+	}
+	if cfg.LRAuto {
+		return nil, usagef("--lr auto: not supported with data-parallel training (--distributed) yet: run descent lrfind first")
+	}
+	if n, err := strconv.Atoi(size); err == nil && n > 0 && cfg.BatchSize%n != 0 {
+		return nil, usagef("--batch-size: %d samples do not split evenly over the %d ranks: give a multiple of %d", cfg.BatchSize, n, n)
+	}
+	w, err := mpi.Init()
+	if err != nil {
+		return nil, fmt.Errorf("--distributed: %w", err)
+	}
+	d := &distRun{w: w, rank: w.Rank(), size: w.Size()}
+	if cfg.BatchSize%d.size != 0 { // OMPI_COMM_WORLD_SIZE said otherwise
+		return d, fmt.Errorf("--batch-size: %d samples do not split evenly over the %d ranks", cfg.BatchSize, d.size)
+	}
+	if d.rank != 0 {
+		env.Stdout = io.Discard
+		for _, f := range []string{"save", "history", "out"} {
+			if err := c.Set(f, ""); err != nil {
+				return d, fmt.Errorf("--distributed: rank %d: clearing --%s: %w", d.rank, f, err)
+			}
+		}
+		cfg.saveBest, cfg.csvLog = "", ""
+	}
+	cfg.dist = d
+	return d, nil
+}
+
+// shard is the trainer's batch size on each rank: its share of the global
+// --batch-size.
+func (d *distRun) shard(batch int) int { return batch / d.size }
+
+// dropoutSeed gives each rank its own dropout masks (rank 0 those of a
+// single-process run): the masks are a function of the seed and the step,
+// so ranks sharing one seed would draw the same masks for their shards.
+func (d *distRun) dropoutSeed(seed uint64) uint64 {
+	if d.rank == 0 {
+		return seed
+	}
+	return seed ^ (0x9e3779b97f4a7c15 * uint64(d.rank))
+}
+
+// A runShape is what every rank of one job must agree on before the first
+// collective over the gradients: MPI does not detect buffers of different
+// lengths on different ranks (undefined behaviour), and ranks started with
+// different flags or data would train different things in lockstep.
+type runShape struct {
+	name  string
+	value uint64
+}
+
+// checkSame returns an error, on every rank, unless every rank has rank
+// 0's shapes: rank 0's values are shared by a sum with the others' zeros,
+// each rank compares, and a second sum gathers which ranks differ.
+func (d *distRun) checkSame(shapes []runShape) error {
+	buf := make([]float64, 2*len(shapes))
+	if d.rank == 0 {
+		for i, s := range shapes {
+			buf[2*i], buf[2*i+1] = float64(s.value>>32), float64(s.value&0xffffffff) // exact halves
+		}
+	}
+	if err := d.w.AllreduceSumFloat64(buf); err != nil {
+		return fmt.Errorf("distributed: sharing rank 0's configuration: %w", err)
+	}
+	differs := make([]float64, d.size*len(shapes))
+	for i, s := range shapes {
+		if uint64(buf[2*i])<<32|uint64(buf[2*i+1]) != s.value {
+			differs[d.rank*len(shapes)+i] = 1
+		}
+	}
+	if err := d.w.AllreduceSumFloat64(differs); err != nil {
+		return fmt.Errorf("distributed: comparing the ranks' configurations: %w", err)
+	}
+	var bad []string
+	for r := range d.size {
+		for i, s := range shapes {
+			if differs[r*len(shapes)+i] != 0 {
+				bad = append(bad, fmt.Sprintf("rank %d's %s", r, s.name))
+			}
+		}
+	}
+	if bad != nil {
+		return fmt.Errorf("distributed: the ranks were started differently: %s differ(s) from rank 0's (give every rank the same flags and data)", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// prepare checks that every rank has rank 0's shapes, broadcasts rank 0's
+// initial weights into params and returns the gradient hook that averages
+// every step's gradients over the ranks, to run before any other, and the
+// FitConfig's Distributed.
+func (d *distRun) prepare(params []float32, shapes []runShape) (train.GradientHook, *train.Distributed, error) {
+	if err := d.checkSame(shapes); err != nil {
+		return nil, nil, err
+	}
+	if err := d.w.BroadcastFloat32(params, 0); err != nil {
+		return nil, nil, fmt.Errorf("distributed: broadcast of the initial weights: %w", err)
+	}
+	h, err := train.AllreduceMean(d.w)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, &train.Distributed{Rank: d.rank, Size: d.size, Reducer: d.w}, nil
+}
+
+// gatherHashes gathers every rank's SHA-256 of its final weights: each
+// rank writes its 32 bytes, one per float64, into its slot of a zeroed
+// buffer, and a sum allreduce fills every slot on every rank.
+func (d *distRun) gatherHashes(params []float32) (*distInfo, error) {
+	b := make([]byte, 4*len(params))
+	for i, v := range params {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	sum := sha256.Sum256(b)
+	buf := make([]float64, 32*d.size)
+	for i, c := range sum {
+		buf[32*d.rank+i] = float64(c)
+	}
+	if err := d.w.AllreduceSumFloat64(buf); err != nil {
+		return nil, fmt.Errorf("distributed: gathering the weights' hashes: %w", err)
+	}
+	d.gathered = true
+	info := &distInfo{WorldSize: d.size}
+	for r := range d.size {
+		h := make([]byte, 32)
+		for i := range h {
+			h[i] = byte(buf[32*r+i])
+		}
+		info.WeightsSHA256 = append(info.WeightsSHA256, hex.EncodeToString(h))
+	}
+	return info, nil
+}
+
+// agreed reports whether the ranks left Fit together with err: nil, a
+// divergence or a stop they agreed on (train.Distributed).
+func agreed(err error) bool {
+	return err == nil || errors.Is(err, train.ErrDiverged) || errors.Is(err, context.Canceled)
+}
+
+// finish ends this rank's part of the job after the command returned err.
+// A rank that fails alone before the ranks left Fit together calls
+// MPI_Abort, after saying which rank failed and why: the others would
+// otherwise wait for it forever in their next collective. Otherwise MPI is
+// finalised and err returned (rank 0's outputs may still have failed).
+func (d *distRun) finish(env Env, err error) error {
+	if err != nil && !d.gathered {
+		fmt.Fprintf(env.Stderr, "descent: rank %d of %d: %s\n", d.rank, d.size, err)
+		fmt.Fprintf(env.Stderr, "descent: rank %d of %d: aborting the MPI job\n", d.rank, d.size)
+		if aerr := d.w.Abort(ExitError); aerr != nil {
+			return fmt.Errorf("%w (and MPI_Abort: %v)", err, aerr)
+		}
+		return err
+	}
+	if ferr := d.w.Finalize(); ferr != nil && err == nil {
+		return fmt.Errorf("distributed: rank %d: %w", d.rank, ferr)
+	}
+	return err
+}
