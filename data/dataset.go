@@ -153,8 +153,10 @@ func (d *Dataset) Batch(_ context.Context, idx []int, x, y []float32, labels []i
 	return nil
 }
 
-// scaleRow writes pixels scaled to [0, 1] into dst.
-func scaleRow(dst []float32, pixels []uint8) {
+// scaleRowGeneric writes pixels scaled to [0, 1], float32(p)/255, into dst:
+// the portable loop, and the reference the vector kernel (scale_amd64.s) is
+// tested against.
+func scaleRowGeneric(dst []float32, pixels []uint8) {
 	dst = dst[:len(pixels)]
 	for k, p := range pixels {
 		dst[k] = pixelScale[p]

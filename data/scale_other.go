@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package data
+
+// scaleRow writes pixels scaled to [0, 1], float32(p)/255, into dst.
+func scaleRow(dst []float32, pixels []uint8) { scaleRowGeneric(dst, pixels) }
