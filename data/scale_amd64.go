@@ -24,6 +24,12 @@ func scaleAVX512(dst []float32, src []uint8)
 //go:noescape
 func scaleAVX2(dst []float32, src []uint8)
 
+// prefetchRow asks the CPU to bring every cache line of src into cache
+// (PREFETCHT0; scale_amd64.s): a hint, with no effect on any value.
+//
+//go:noescape
+func prefetchRow(src []uint8)
+
 // scaleRow writes pixels scaled to [0, 1], float32(p)/255, into dst: a
 // vector kernel where the CPU has one, the table loop for the tail.
 func scaleRow(dst []float32, pixels []uint8) {
