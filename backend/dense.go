@@ -36,6 +36,18 @@ type DensePlan interface {
 	Close() error
 }
 
+// AfterForwardPlan is implemented by plans that can skip work in a
+// backward pass following their own forward pass on the same x and W,
+// unchanged in between (e.g. the dnnl backend's bf16 plans reuse the bf16
+// copies the forward made instead of converting again). Package model calls
+// BackwardAfterForward instead of Backward within one Forward/Backward pair.
+type AfterForwardPlan interface {
+	// BackwardAfterForward is Backward, for a caller that vouches that x
+	// and w hold what the plan's last Forward read. Its results are those
+	// of Backward.
+	BackwardAfterForward(x, w, dz, dw, db, dx []float32) error
+}
+
 // ForwardPlanner is implemented by engines that can make forward-only plans
 // for inference: no backward primitives and no memory for them. A Predictor
 // uses it when the engine offers it, and falls back to PlanDense (or to

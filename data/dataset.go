@@ -142,9 +142,24 @@ func (d *Dataset) Batch(_ context.Context, idx []int, x, y []float32, labels []i
 	if err := checkBuffers(len(idx), x, y, labels, f, c, true); err != nil {
 		return fmt.Errorf("dataset %s: %w", d.Name, err)
 	}
+	// A shuffled batch's rows are scattered over the data set, mostly
+	// outside the caches: while converting row i, ask for row i+ahead
+	// (4: 17–21 µs per 128-row shuffled MNIST batch against 28–40 µs
+	// without, 23 µs with 2, 19–24 µs with 8; BenchmarkGatherShuffled).
+	const ahead = 4
+	for _, k := range idx[:min(ahead, len(idx))] {
+		if k >= 0 && k < d.N {
+			prefetchRow(d.Images[k*f : (k+1)*f])
+		}
+	}
 	for i, j := range idx {
 		if j < 0 || j >= d.N {
 			return fmt.Errorf("dataset %s: batch index %d out of range [0, %d)", d.Name, j, d.N)
+		}
+		if i+ahead < len(idx) {
+			if k := idx[i+ahead]; k >= 0 && k < d.N {
+				prefetchRow(d.Images[k*f : (k+1)*f])
+			}
 		}
 		scaleRow(x[i*f:(i+1)*f], d.Images[j*f:(j+1)*f])
 		oneHot(y[i*c:(i+1)*c], d.Labels[j])
@@ -153,8 +168,10 @@ func (d *Dataset) Batch(_ context.Context, idx []int, x, y []float32, labels []i
 	return nil
 }
 
-// scaleRow writes pixels scaled to [0, 1] into dst.
-func scaleRow(dst []float32, pixels []uint8) {
+// scaleRowGeneric writes pixels scaled to [0, 1], float32(p)/255, into dst:
+// the portable loop, and the reference the vector kernel (scale_amd64.s) is
+// tested against.
+func scaleRowGeneric(dst []float32, pixels []uint8) {
 	dst = dst[:len(pixels)]
 	for k, p := range pixels {
 		dst[k] = pixelScale[p]

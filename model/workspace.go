@@ -259,6 +259,9 @@ const (
 
 // Backward back-propagates grad ((batch, Output), for the batch of the last
 // Forward on ws) and leaves ∂L/∂Params in ws.Grads. grad is not modified.
+// The input x and the parameters must be unchanged since that Forward:
+// engines may reuse what the forward pass derived from them (the dnnl
+// backend's bf16 copies).
 func (m *Sequential) Backward(ws *Workspace, grad []float32, of GradOf) error {
 	if ws != nil && ws.inference {
 		return fmt.Errorf("model: Backward on an inference workspace")
@@ -297,7 +300,15 @@ func (m *Sequential) Backward(ws *Workspace, grad []float32, of GradOf) error {
 			if err != nil {
 				return err
 			}
-			if err := p.Backward(x, w, ws.deltas[l], dw, db, dx); err != nil {
+			// x and w are what this layer's plan read in the Forward this
+			// Backward follows (same slices; Backward's contract: unchanged
+			// since), so a plan that can reuse work from its forward may.
+			if ap, ok := p.(backend.AfterForwardPlan); ok {
+				err = ap.BackwardAfterForward(x, w, ws.deltas[l], dw, db, dx)
+			} else {
+				err = p.Backward(x, w, ws.deltas[l], dw, db, dx)
+			}
+			if err != nil {
 				return fmt.Errorf("model: layer %d backward: %w", l, err)
 			}
 		} else {

@@ -60,6 +60,7 @@
 #define DESCENT_DNNL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <oneapi/dnnl/dnnl_version.h>
 
@@ -95,8 +96,8 @@ typedef enum {
  *   DESCENT_F32   everything in float32 (the default; bit for bit what the
  *                 plans computed before precisions existed).
  *   DESCENT_BF16  the three GEMMs (forward, dW, dx) read bfloat16 copies of
- *                 x, W and dz, made by oneDNN reorders (round to nearest
- *                 even) into buffers the plan owns, and accumulate and
+ *                 x, W and dz, rounded to nearest even (VCVTNEPS2BF16)
+ *                 into buffers the plan owns, and accumulate and
  *                 write float32; bias, activations, softmax, their backward
  *                 passes and db stay float32. Needs a CPU and a oneDNN
  *                 build whose kernels run bf16 natively (AVX512-BF16 or
@@ -191,6 +192,17 @@ int descent_dense_act_backward(descent_dense *plan, const float *y, float *dy);
 int descent_dense_backward(descent_dense *plan, const float *x,
         const float *w, const float *dz, float *dw, float *db, float *dx);
 
+/* descent_dense_backward_reuse's flags: x (DESCENT_REUSE_X) or W
+ * (DESCENT_REUSE_W) is the buffer the plan's last forward read, unchanged
+ * since, so a bf16 plan may use the bf16 copy that forward made instead of
+ * converting again (it does where it still holds one; f32 plans ignore
+ * the flags). The caller vouches for "unchanged": the plan cannot see it. */
+enum { DESCENT_REUSE_X = 1, DESCENT_REUSE_W = 2 };
+
+/* descent_dense_backward with reuse flags (DESCENT_REUSE_*). */
+int descent_dense_backward_reuse(descent_dense *plan, const float *x,
+        const float *w, const float *dz, float *dw, float *db, float *dx, int reuse);
+
 /* The thread count the plan's primitives were last made for. */
 int descent_dense_threads(const descent_dense *plan);
 
@@ -216,6 +228,11 @@ void descent_dense_fail_next_builds(descent_dense *plan, int n);
  * buffer now (a bf16 plan's own bf16 buffers are not counted; 0 between
  * calls: the check that no caller's pointer is kept). */
 int descent_dense_bound_buffers(const descent_dense *plan);
+
+/* Rounds n floats to bf16 as the plans do: with the AVX512-BF16 kernel
+ * (vector != 0; DESCENT_ENOTSUP on a CPU without it) or the scalar
+ * reference that mirrors VCVTNEPS2BF16. */
+int descent_dnnl_to_bf16(uint16_t *dst, const float *src, size_t n, int vector);
 
 /* The size in bytes of the plan's scratchpad (0 if no primitive needs one). */
 size_t descent_dense_scratchpad_size(const descent_dense *plan);

@@ -104,8 +104,16 @@ func categoricalCrossentropy[T backend.Float](yTrue, yPred []T, batch, units int
 		}
 		var l T
 		for j, y := range t {
+			w := s.apply(y)
 			q, _ := lossClip(p[j]/sum, lo, hi)
-			l += s.apply(y) * -lossLog(q) // −Σ y·log q̂ with the sign moved inside: exact
+			if w == 0 && q == q {
+				// 0·(−log q̂) is a zero (q̂ is clipped into (0, 1), so the
+				// log is finite) and adding it leaves l as it is: skip the
+				// log, most of a one-hot row's cost. A NaN q̂ still takes
+				// the sum below, and poisons l as before.
+				continue
+			}
+			l += w * -lossLog(q) // −Σ y·log q̂ with the sign moved inside: exact
 		}
 		out[i] = l
 	}

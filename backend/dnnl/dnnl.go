@@ -11,9 +11,11 @@
 //
 // Precision. New(WithPrecision(BF16)) makes an engine whose dense plans run
 // their GEMMs in bfloat16 (mixed precision): the forward x·W and the
-// backward xᵀ·dz and dz·Wᵀ read bf16 copies of x, W and dz, made by oneDNN
-// reorders at every call (the weights change every step), and accumulate
-// and write float32. Everything the caller sees stays float32: master
+// backward xᵀ·dz and dz·Wᵀ read bf16 copies of x, W and dz, rounded to
+// nearest even by the C layer with AVX512-BF16's conversion instruction at
+// every forward (the weights change every step; the backward reuses the
+// forward's copies of x and W: libdnnl.Dense.BackwardAfterForward), and
+// accumulate and write float32. Everything the caller sees stays float32: master
 // weights and gradients (model.Params, model.Grads), the optimizer's state,
 // the activations a plan writes, bias, activation functions, softmax and
 // the loss. Sgemm stays float32 whatever the precision: it is the generic
@@ -63,10 +65,11 @@ var ErrNoBF16 = errors.New("bf16 needs a CPU with AVX512-BF16 or AMX; this one h
 var cpuHasBF16 = func() bool { return cpu.X86.HasAVX512BF16 || cpu.X86.HasAMXBF16 }
 
 var (
-	_ backend.DensePlanner   = (*Engine)(nil)
-	_ backend.ForwardPlanner = (*Engine)(nil)
-	_ backend.DensePlan      = (*libdnnl.Dense)(nil)
-	_ backend.ForwardPlan    = (*libdnnl.Dense)(nil)
+	_ backend.DensePlanner     = (*Engine)(nil)
+	_ backend.ForwardPlanner   = (*Engine)(nil)
+	_ backend.DensePlan        = (*libdnnl.Dense)(nil)
+	_ backend.ForwardPlan      = (*libdnnl.Dense)(nil)
+	_ backend.AfterForwardPlan = (*libdnnl.Dense)(nil)
 )
 
 // DefaultThreads is oneDNN's thread count until someone sets it (the C

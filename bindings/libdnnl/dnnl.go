@@ -45,9 +45,9 @@ static int call_act_backward(int single, descent_dense *p, const float *y, float
 }
 
 static int call_backward(int single, descent_dense *p, const float *x, const float *w,
-        const float *dz, float *dw, float *db, float *dx) {
+        const float *dz, float *dw, float *db, float *dx, int reuse) {
     descent_dnnl_single_here(single);
-    int st = descent_dense_backward(p, x, w, dz, dw, db, dx);
+    int st = descent_dense_backward_reuse(p, x, w, dz, dw, db, dx, reuse);
     descent_dnnl_single_here(0);
     return st;
 }
@@ -123,6 +123,7 @@ type call struct {
 	alpha, beta C.float
 	forwardOnly C.int
 	precision   C.int
+	reuse       C.int // opBackward: DESCENT_REUSE_* flags
 	status      C.int
 	msg         string        // the C layer's message, on failure only
 	done        chan struct{} // the owner thread's reply
@@ -194,7 +195,7 @@ func exec(c *call, single C.int) {
 	case opActBackward:
 		st = C.call_act_backward(single, c.plan, c.p[0], c.p[1])
 	case opBackward:
-		st = C.call_backward(single, c.plan, c.p[0], c.p[1], c.p[2], c.p[3], c.p[4], c.p[5])
+		st = C.call_backward(single, c.plan, c.p[0], c.p[1], c.p[2], c.p[3], c.p[4], c.p[5], c.reuse)
 	}
 	c.status = st
 	if st == C.DESCENT_OK {
@@ -323,6 +324,10 @@ type Dense struct {
 	forwardOnly    bool
 	prec           Precision
 	impl           string
+	// The addresses of the x and W of the last successful Forward (0
+	// after any other call), for BackwardAfterForward: numbers only, never
+	// dereferenced or given to C.
+	fwdX, fwdW uintptr
 }
 
 // NewDense makes a plan on c with forward and backward passes. It fails
@@ -418,12 +423,23 @@ func (d *Dense) start(op string, names [6]string, bufs [6][]float32, want [6]int
 	return nil
 }
 
-// run makes the plan's call (d.mu held, released here).
+// run makes the plan's call (d.mu held, released here). It forgets the
+// last Forward's x and W (see BackwardAfterForward), and a successful
+// forward records its own.
 func (d *Dense) run(o op, what string, p [6]*C.float) error {
 	defer d.mu.Unlock()
 	d.c.op, d.c.plan, d.c.p = o, d.plan, p
+	if o != opActBackward {
+		// Activation backward leaves the bf16 copies alone (in place on
+		// dy; it reads y): the model calls it between a layer's forward
+		// and backward.
+		d.fwdX, d.fwdW = 0, 0
+	}
 	err := do(&d.c, C.descent_dense_team_wanted(d.plan) != 0, what)
-	d.c.plan = nil
+	d.c.plan, d.c.reuse = nil, 0
+	if err == nil && o == opForward {
+		d.fwdX, d.fwdW = uintptr(unsafe.Pointer(p[0])), uintptr(unsafe.Pointer(p[1]))
+	}
 	return err
 }
 
@@ -435,6 +451,10 @@ func (d *Dense) Forward(x, w, b, y []float32) error {
 	}
 	return d.run(opForward, "dense forward", [6]*C.float{ptr(x), ptr(w), ptr(b), ptr(y)})
 }
+
+// addr is the address of s's first element as a number (0 for an empty
+// slice).
+func addr(s []float32) uintptr { return uintptr(unsafe.Pointer(ptr(s))) }
 
 // ActivationBackward turns dy = ∂L/∂y into ∂L/∂z in place, from the forward
 // output y.
@@ -449,6 +469,22 @@ func (d *Dense) ActivationBackward(y, dy []float32) error {
 // Backward computes dW = xᵀ·dz, db = Σ_rows dz and, when dx is not nil,
 // dx = dz·Wᵀ. dW, db and dx are overwritten.
 func (d *Dense) Backward(x, w, dz, dw, db, dx []float32) error {
+	return d.backward(x, w, dz, dw, db, dx, false)
+}
+
+// BackwardAfterForward is Backward for a caller that vouches that the
+// contents of x and w are what the plan's last Forward read (for model:
+// the same forward pass's input and weights; the optimizer has not run).
+// A BF16 plan then skips converting them to bf16 again and uses the copies
+// that Forward made, where x and w are the very slices Forward got (their
+// first elements' addresses); otherwise, and for F32 plans, it is Backward.
+// The results are bit-identical to Backward's whenever the caller's vouch
+// holds.
+func (d *Dense) BackwardAfterForward(x, w, dz, dw, db, dx []float32) error {
+	return d.backward(x, w, dz, dw, db, dx, true)
+}
+
+func (d *Dense) backward(x, w, dz, dw, db, dx []float32, afterForward bool) error {
 	bi, io, bo := d.batch*d.in, d.in*d.out, d.batch*d.out
 	want := [6]int{bi, 0, bo, io, d.out, 0}
 	if dx != nil {
@@ -460,6 +496,15 @@ func (d *Dense) Backward(x, w, dz, dw, db, dx []float32) error {
 	p := [6]*C.float{ptr(x), nil, ptr(dz), ptr(dw), ptr(db), nil}
 	if dx != nil {
 		p[1], p[5] = ptr(w), ptr(dx)
+	}
+	d.c.reuse = 0
+	if afterForward && d.fwdX != 0 {
+		if addr(x) == d.fwdX {
+			d.c.reuse |= C.DESCENT_REUSE_X
+		}
+		if dx != nil && addr(w) == d.fwdW {
+			d.c.reuse |= C.DESCENT_REUSE_W
+		}
 	}
 	return d.run(opBackward, "dense backward", p)
 }
@@ -511,4 +556,22 @@ func (d *Dense) scratchpadBytes() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return int(C.descent_dense_scratchpad_size(d.plan))
+}
+
+// toBF16 rounds src to bf16 into dst (len(dst) ≥ len(src)) with the C
+// layer's AVX512-BF16 kernel (vector) or its scalar reference
+// (descent_dnnl_to_bf16).
+func toBF16(dst []uint16, src []float32, vector bool) error {
+	if len(src) == 0 {
+		return nil
+	}
+	if len(dst) < len(src) {
+		return fmt.Errorf("dnnl: to_bf16: dst has %d values, want ≥ %d", len(dst), len(src))
+	}
+	runtime.LockOSThread() // the message is the calling thread's
+	defer runtime.UnlockOSThread()
+	if st := C.descent_dnnl_to_bf16((*C.uint16_t)(unsafe.Pointer(&dst[0])), ptr(src), C.size_t(len(src)), cbool(vector)); st != C.DESCENT_OK {
+		return &Error{Op: "to_bf16", Status: int(st), Msg: C.GoString(C.descent_dnnl_last_error())}
+	}
+	return nil
 }

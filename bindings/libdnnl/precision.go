@@ -11,9 +11,9 @@ const (
 	// F32: everything in float32, as plans have always computed.
 	F32 Precision = iota
 	// BF16: the forward GEMM and both backward GEMMs (dW, dx) read
-	// bfloat16 copies of x, W and dz, rounded to nearest even by oneDNN
-	// reorders into buffers the plan owns, and accumulate and write
-	// float32. Bias, activations, softmax, their backward passes and db
+	// bfloat16 copies of x, W and dz, rounded to nearest even (as
+	// VCVTNEPS2BF16 rounds) into buffers the plan owns, and accumulate and
+	// write float32. Bias, activations, softmax, their backward passes and db
 	// stay float32.
 	BF16
 )

@@ -67,3 +67,6 @@ func (d *Dense) Backward(x, w, dz, dw, db, dx []float32) error { return ErrUnava
 
 // Close does nothing.
 func (d *Dense) Close() error { return nil }
+
+// BackwardAfterForward returns ErrUnavailable.
+func (d *Dense) BackwardAfterForward(x, w, dz, dw, db, dx []float32) error { return ErrUnavailable }
