@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -69,13 +70,16 @@ func medianOf(xs []float64) float64 {
 // cross-entropy) of the networks in gemmBoundNets on dnnl and openblas. It
 // reports step time, GFLOP/s of the step's GEMMs (registry.Work.StepFLOPs:
 // forward, dW and dX, 2·m·n·k each), GFLOP/s per thread, the share of the
-// matmul peak at the same thread count, the time against one thread's, and
-// the contention guard's backoffs (periods in which oneDNN runs on one
-// thread: bindings/libdnnl.Backoffs): the numbers --threads auto's rule
-// rests on (registry.AutoThreads). Thread counts are interleaved in rounds
-// (the settings are process-wide), in alternating order, and the medians
-// over rounds reported: shared 2-vCPU machines move by ±15% from minute to
-// minute.
+// matmul peak at the same thread count, the time against one thread's (as
+// a ratio of medians and as the median of each round's ratio) and the
+// contention guard's backoffs (periods in which oneDNN runs on one thread:
+// bindings/libdnnl.Backoffs): the numbers --threads auto's rule rests on
+// (registry.AutoThreads). Per network it also compares the count auto
+// picks (registry.ThreadsFor) with the best and the worst. Thread counts
+// are interleaved in rounds (the settings are process-wide), in
+// alternating order, and the medians over rounds reported: shared 2-vCPU
+// machines move by ±15% from minute to minute, and more while other
+// processes compile.
 //
 // Run with: go test ./bench -run '^$' -bench GEMMBound -benchtime 1x -v
 // (-v, or the benchmark's log is cut to its first lines; about 60 s on 2
@@ -232,25 +236,42 @@ func BenchmarkGEMMBound(b *testing.B) {
 		}
 	}
 	fmt.Fprintf(&sb, "\n# training step (sigmoid, softmax, Adam), median of %d interleaved rounds; %% of the matmul peak at the same thread count\n", rounds)
-	fmt.Fprintln(&sb, "| backend | network/batch | GFLOP/step | threads | step ms | GFLOP/s | GFLOP/s per thread | % of peak | × 1 thread's time | step ms per round | dnnl backoffs |")
-	fmt.Fprintln(&sb, "|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(&sb, "| backend | network/batch | GFLOP/step | threads | step ms | GFLOP/s | GFLOP/s per thread | % of peak | × 1 thread's time | median of the rounds' × 1 thread | step ms per round | dnnl backoffs |")
+	fmt.Fprintln(&sb, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	var autoLines []string
 	for _, e := range engines {
 		for _, net := range gemmBoundNets {
 			flops := net.work.StepFLOPs()
-			one := medianOf(steps[key{e.Name(), net.name, 1}])
+			ones := steps[key{e.Name(), net.name, 1}]
+			one := medianOf(ones)
 			for _, n := range threads {
 				all := steps[key{e.Name(), net.name, n}]
 				s := medianOf(all)
 				ms := make([]string, len(all))
+				paired := make([]float64, len(all)) // each round against its own one-thread time
 				for i, v := range all {
 					ms[i] = fmt.Sprintf("%.2f", v*1e3)
+					paired[i] = v / ones[i]
 				}
 				g := flops / s / 1e9
-				fmt.Fprintf(&sb, "| %s | %s | %.3f | %d | %.2f | %.1f | %.1f | %.0f%% | %.2f | %s | %d |\n",
-					e.Name(), net.name, flops/1e9, n, s*1e3, g, g/float64(n), 100*g/peak[n], s/one, strings.Join(ms, " "), backoffs[key{e.Name(), net.name, n}])
+				fmt.Fprintf(&sb, "| %s | %s | %.3f | %d | %.2f | %.1f | %.1f | %.0f%% | %.2f | %.2f | %s | %d |\n",
+					e.Name(), net.name, flops/1e9, n, s*1e3, g, g/float64(n), 100*g/peak[n], s/one, medianOf(paired),
+					strings.Join(ms, " "), backoffs[key{e.Name(), net.name, n}])
 				b.ReportMetric(s*1e3, fmt.Sprintf("ms/step-%s-%s-%dt", e.Name(), strings.ReplaceAll(net.name, "/", "-"), n))
 			}
+			// What --threads auto picks for this shape, against the best
+			// and the worst count (issue 11: within 10% of the best, no
+			// count worse than 1.5×).
+			auto := registry.ThreadsFor(e.Name(), net.work, runtime.NumCPU())
+			best, worst := math.Inf(1), 0.0
+			for _, n := range threads {
+				m := medianOf(steps[key{e.Name(), net.name, n}])
+				best, worst = min(best, m), max(worst, m)
+			}
+			a := medianOf(steps[key{e.Name(), net.name, auto}])
+			autoLines = append(autoLines, fmt.Sprintf("%s %s: auto = %d thread(s), auto/best %.2f, worst/best %.2f", e.Name(), net.name, auto, a/best, worst/best))
 		}
 	}
+	fmt.Fprintf(&sb, "\n%s\n", strings.Join(autoLines, "\n"))
 	b.Log(sb.String())
 }

@@ -169,12 +169,12 @@ func parseThreads(s string) (int, error) {
 // registry.SetThreadsFor: --threads N gives oneDNN's OpenMP team, OpenBLAS,
 // gonum's workers and GOMAXPROCS all N; auto gives the backend
 // registry.AutoThreads for the training step work (the zero Work where
-// there is none: for dnnl and openblas one thread per 2 GFLOP of a step's
-// GEMMs, up to NumCPU, so one for the tutorial network, whose small GEMMs
-// do not pay for a second core on this class of 2-core machine, and where
-// two pools fighting for two cores is the cliff PyTorch falls off; NumCPU
-// for gonum; see bench/RESULTS.md), the unused native pools one thread and
-// GOMAXPROCS Go's default, NumCPU.
+// there is none): for dnnl one thread per 2 GFLOP of a step's GEMMs, up to
+// NumCPU, so one for the tutorial network, whose small GEMMs do not pay
+// for a second core on this class of 2-core machine, and where two pools
+// fighting for two cores is the cliff PyTorch falls off; one for openblas;
+// NumCPU for gonum (see bench/RESULTS.md). The unused native pools get one
+// thread and GOMAXPROCS Go's default, NumCPU.
 // GOMAXPROCS is set here, by the program, not by the library. It returns a
 // notice to print when auto fell back from a native backend.
 //

@@ -63,51 +63,67 @@ func AutoThreads(e backend.Engine, w Work) int {
 }
 
 // NativeFLOPsPerThread is the GEMM work of one training step
-// (Work.StepFLOPs) that each thread of a native backend's pool must have
-// before --threads auto gives the pool another: 2 GFLOP.
+// (Work.StepFLOPs) that each thread of oneDNN's pool must have before
+// --threads auto gives the pool another: 2 GFLOP.
 //
 // It rests on BenchmarkGEMMBound (go test ./bench -run '^$' -bench
-// GEMMBound -benchtime 1x -v; bench/RESULTS.md, 2026-12-01/02) on a 2-vCPU
-// Intel Xeon (KVM, AVX-512, AMX; oneDNN 2.6.3), medians of interleaved
-// rounds on a machine shared with other work. oneDNN's 1024³ matmul runs at
-// 137 GFLOP/s on one thread and 243 on two (1.77×), but a training step
-// scales much less, because its small GEMMs, element-wise work, batch
-// gather and Adam gain little or nothing from a team, and every parallel
-// region waits at its barrier for a descheduled vCPU:
+// GEMMBound -benchtime 1x -v) and on descent train epochs, run on a 2-vCPU
+// Intel Xeon (KVM, AVX-512 and AMX; oneDNN 2.6.3) on 2026-12-01 while other
+// processes compiled on the same VM: seven runs, each the median of 5–9
+// interleaved rounds (bench/RESULTS.md, "threads for the shape"). oneDNN's
+// 1024³ matmul ran at 118–152 GFLOP/s on one thread; on two, 224–243 when
+// the second vCPU was free and 87–137 when other work held it. Two threads'
+// step time against one thread's, dnnl:
 //
-//   - the tutorial network (784→128→128→10, batch 128, 0.065 GFLOP a
-//     step) is 5–13% slower on two threads than on one, on dnnl and on
-//     openblas;
-//   - 0.3 to 2.4 GFLOP a step (784→256→256→10 to 784→1024→1024→10 at
-//     batch 256) is within ±10% either way, from run to run;
-//   - 784→1024→1024→10 at batch 512 (4.9 GFLOP) is 4–37% faster on two
-//     threads (dnnl; openblas 17%).
+//   - tutorial network (784→128→128→10, batch 128, 0.065 GFLOP a step):
+//     1.05 (median of the seven; 0.68–1.27), and 1.11–1.13 for whole
+//     epochs (BenchmarkThreadSweep);
+//   - 0.31 to 2.45 GFLOP a step (784→256→256→10 at batch 256 to
+//     784→1024→1024→10 at batch 256): 0.74–1.78, as often above 1 as below;
+//   - 784→1024→1024→10 at batch 512 (4.9 GFLOP): 0.95 (0.63–0.96 with the
+//     second vCPU free, 0.93–1.25 with it taken), and for whole descent
+//     train epochs 0.65 and 0.95 (medians of 6 epochs a setting).
 //
-// So a second thread is worth it from somewhere above 2.4 GFLOP a step,
-// and 2 GFLOP a thread puts the 4.9 GFLOP network on two threads and
-// everything up to 3.99 GFLOP on one. On more cores the same work per
-// thread is assumed to pay: not measured here (rerun the benchmark on a
-// larger machine before trusting the rule beyond two threads).
+// So one thread below about 2.5 GFLOP a step, and two for the 4.9 GFLOP
+// network, whose worst case on two threads (1.25× one thread's time, on a
+// busy machine: oneDNN's contention guard drops the team when it stalls)
+// is smaller than its worst on one (1.59× two threads' time, on a quiet
+// one). 2 GFLOP a thread gives that: up to 3.99 GFLOP a step one thread,
+// the 4.9 GFLOP network two. On more than two cores the same work per
+// thread is assumed to pay: not measured (rerun the benchmark on a larger
+// machine before trusting the rule there).
+//
+// OpenBLAS does not follow the rule (ThreadsFor). Its steps measured the
+// same way (with its SkylakeX kernels, OPENBLAS_CORETYPE) were 0.83–0.92
+// of one thread's time on two threads for the 4.9 GFLOP network, but whole
+// descent train epochs on a busy machine took 1.78× one thread's time
+// (medians of 6 epochs a setting): its pool has no contention guard, and
+// its threads wait for a descheduled vCPU at every GEMM.
 const NativeFLOPsPerThread = 2e9
 
 // ThreadsFor is the --threads auto rule: the thread count a backend's own
 // pool gets for training steps of shape w on a machine with cpus CPUs.
 //
-//   - dnnl, openblas: one thread per NativeFLOPsPerThread of the step's
-//     GEMM work (w.StepFLOPs()), at least 1 and at most cpus: 1 for the
-//     tutorial network and for an unknown w (the zero Work), cpus ≥ 2
-//     threads for 784→1024→1024→10 at batch 512 on two CPUs or more. A
-//     small step gains nothing from a team: its GEMMs are short, its
-//     element-wise work and the Go side do not split, its spinning
-//     workers slow the Go side, and whenever another process holds a
-//     core every barrier waits for it.
+//   - dnnl: one thread per NativeFLOPsPerThread of the step's GEMM work
+//     (w.StepFLOPs()), at least 1 and at most cpus: 1 for the tutorial
+//     network and for an unknown w (the zero Work), 2 for
+//     784→1024→1024→10 at batch 512 on two CPUs or more. A small step
+//     gains nothing from a team: its GEMMs are short, its element-wise
+//     work and the Go side do not split, its spinning workers slow the Go
+//     side, and whenever another process holds a core every barrier waits
+//     for it.
+//   - openblas: 1, whatever w: on a shared machine its threads cost more
+//     than they gain, even for the 4.9 GFLOP network (see
+//     NativeFLOPsPerThread); --threads N still gives it N.
 //   - gonum and anything else: cpus, whatever w; gonum's GEMM splits into
 //     Go tiles that scale with cores, and its slowest part is the GEMM.
 func ThreadsFor(backendName string, w Work, cpus int) int {
 	cpus = max(cpus, 1)
 	switch backendName {
-	case "dnnl", "openblas":
+	case "dnnl":
 		return min(max(int(w.StepFLOPs()/NativeFLOPsPerThread), 1), cpus)
+	case "openblas":
+		return 1
 	}
 	return cpus
 }
