@@ -82,7 +82,7 @@ func medianOf(xs []float64) float64 {
 // processes compile.
 //
 // Run with: go test ./bench -run '^$' -bench GEMMBound -benchtime 1x -v
-// (-v, or the benchmark's log is cut to its first lines; about 60 s on 2
+// (-v, or the benchmark's log is cut to its first lines; about 45 s on 2
 // vCPUs; DESCENT_ROUNDS, default 5, sets the rounds). Debian's OpenBLAS
 // 0.3.21 does not know every new CPU and may fall back to its SSE3
 // (Prescott) kernels: OPENBLAS_VERBOSE=2 prints the core it chose, and
@@ -142,12 +142,12 @@ func BenchmarkGEMMBound(b *testing.B) {
 			if err := plan.Forward(x, w, bias, y); err != nil { // rebuilds for n
 				b.Fatal(err)
 			}
-			s, err := timeFor(250*time.Millisecond, 3, func() error { return plan.Forward(x, w, bias, y) })
+			s, err := timeFor(200*time.Millisecond, 3, func() error { return plan.Forward(x, w, bias, y) })
 			if err != nil {
 				b.Fatal(err)
 			}
 			matmul[n] = append(matmul[n], peakFLOPs/s/1e9)
-			s, err = timeFor(250*time.Millisecond, 3, func() error {
+			s, err = timeFor(200*time.Millisecond, 3, func() error {
 				return libdnnl.Sgemm(false, false, sq, sq, sq, 1, x, sq, w, sq, 0, y, sq)
 			})
 			if err != nil {
@@ -225,7 +225,7 @@ func BenchmarkGEMMBound(b *testing.B) {
 					}
 					k := key{e.Name(), net.name, n}
 					before := libdnnl.Backoffs()
-					s, err := timeFor(300*time.Millisecond, 3, step)
+					s, err := timeFor(200*time.Millisecond, 3, step)
 					if err != nil {
 						b.Fatal(err)
 					}
