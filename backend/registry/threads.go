@@ -82,7 +82,7 @@ func AutoThreads(e backend.Engine, w Work) int {
 //     784→1024→1024→10 at batch 256): 0.74–1.78, as often above 1 as below;
 //   - 784→1024→1024→10 at batch 512 (4.9 GFLOP): 0.95 (0.63–0.96 with the
 //     second vCPU free, 0.93–1.25 with it taken), and for whole descent
-//     train epochs 0.65 and 0.94 (medians of 6 epochs a setting).
+//     train epochs 0.65, 0.94 and 0.92 (medians of 6 epochs a setting).
 //
 // So one thread below about 2.5 GFLOP a step, and two for the 4.9 GFLOP
 // network, whose worst case on two threads (1.25× one thread's time, on a
