@@ -71,7 +71,7 @@ func AutoThreads(e backend.Engine, w Work) int {
 // Intel Xeon (KVM, AVX-512 and AMX; oneDNN 2.6.3) on 2026-12-01 while other
 // processes compiled on the same VM: seven runs, each the median of 5–9
 // interleaved rounds (bench/RESULTS.md, "threads for the shape"). oneDNN's
-// 1024³ matmul ran at 118–152 GFLOP/s on one thread; on two, 224–243 when
+// 1024³ matmul ran at 96–152 GFLOP/s on one thread; on two, 224–243 when
 // the second vCPU was free and 87–137 when other work held it. Two threads'
 // step time against one thread's, dnnl:
 //
