@@ -10,6 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/descent-ml/descent/backend"
+	"github.com/descent-ml/descent/backend/registry"
 	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
@@ -57,7 +58,7 @@ func benchCommand(env Env) *ucli.Command {
 			}
 			var engines []backend.Engine
 			for _, name := range strings.Split(c.String("backends"), ",") {
-				e, _, err := openBackend(strings.TrimSpace(name), "", threads)
+				e, _, err := openBackend(strings.TrimSpace(name), "", threads, registry.Work{Widths: []int{784, 128, 128, 10}, Batch: c.Int("batch-size")})
 				if err != nil {
 					return err
 				}

@@ -168,19 +168,22 @@ func parseThreads(s string) (int, error) {
 }
 
 // openBackend opens the named backend and applies the thread setting
-// (0 = auto) to every thread pool in the process with registry.SetThreads:
-// --threads N gives oneDNN's OpenMP team, OpenBLAS, gonum's workers and
-// GOMAXPROCS all N; auto gives the backend registry.AutoThreads (one thread
-// for dnnl and openblas, whose small GEMMs do not pay for a second core on
-// this class of 2-core machine, and where two pools fighting for two cores
-// is the cliff PyTorch falls off; NumCPU for gonum; see bench/RESULTS.md),
-// the unused native pools one thread and GOMAXPROCS Go's default, NumCPU.
+// (0 = auto) to every thread pool in the process with
+// registry.SetThreadsFor: --threads N gives oneDNN's OpenMP team, OpenBLAS,
+// gonum's workers and GOMAXPROCS all N; auto gives the backend
+// registry.AutoThreads for the training step work (the zero Work where
+// there is none): for dnnl one thread per 2 GFLOP of a step's GEMMs, up to
+// NumCPU, so one for the tutorial network, whose small GEMMs do not pay
+// for a second core on this class of 2-core machine, and where two pools
+// fighting for two cores is the cliff PyTorch falls off; one for openblas;
+// NumCPU for gonum (see bench/RESULTS.md). The unused native pools get one
+// thread and GOMAXPROCS Go's default, NumCPU.
 // GOMAXPROCS is set here, by the program, not by the library. It returns a
 // notice to print when auto fell back from a native backend.
 //
 // precision is --precision ("" or "f32", "bf16"): bf16 on a backend other
 // than dnnl is a usage error; on a CPU without bf16 an ordinary one.
-func openBackend(name, precision string, threads int) (backend.Engine, string, error) {
+func openBackend(name, precision string, threads int, work registry.Work) (backend.Engine, string, error) {
 	prec, err := libdnnl.ParsePrecision(precision)
 	if err != nil {
 		return nil, "", usagef("--precision: %v", err)
@@ -195,7 +198,7 @@ func openBackend(name, precision string, threads int) (backend.Engine, string, e
 	if err != nil {
 		return nil, "", usagef("--backend: %v", err)
 	}
-	if _, err := registry.SetThreads(e, threads); err != nil {
+	if _, err := registry.SetThreadsFor(e, threads, work); err != nil {
 		return nil, "", fmt.Errorf("--threads %d: %w", threads, err)
 	}
 	procs := threads

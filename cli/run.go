@@ -51,10 +51,11 @@ func (f *fitted) historyOrNil() *train.History {
 	return f.history
 }
 
-// openEngine opens cfg's backend, prints its notice (if any) to stderr and
-// records the backend and thread count actually used in cfg.
+// openEngine opens cfg's backend with --threads auto sized for cfg's step
+// (stepWork), prints its notice (if any) to stderr and records the backend
+// and thread count actually used in cfg.
 func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
-	eng, notice, err := openBackend(cfg.Backend, cfg.Precision, cfg.Threads)
+	eng, notice, err := openBackend(cfg.Backend, cfg.Precision, cfg.Threads, cfg.stepWork())
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func TestSetThreads(t *testing.T) {
 		}
 		got, err := registry.SetThreads(e, 0)
 		require.NoError(t, err)
-		assert.Equal(t, registry.AutoThreads(e), got, name)
+		assert.Equal(t, registry.AutoThreads(e, registry.Work{}), got, name)
 		assert.Equal(t, got, e.Threads(), name)
 		assert.Equal(t, procs, runtime.GOMAXPROCS(0), name)
 		if libdnnl.Available() && name != "dnnl" {
