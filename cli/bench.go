@@ -58,7 +58,7 @@ func benchCommand(env Env) *ucli.Command {
 			}
 			var engines []backend.Engine
 			for _, name := range strings.Split(c.String("backends"), ",") {
-				e, _, err := openBackend(strings.TrimSpace(name), "", threads, registry.Work{Widths: []int{784, 128, 128, 10}, Batch: c.Int("batch-size")})
+				e, _, err := openBackend(strings.TrimSpace(name), "", threads, registry.Work{Widths: []int{784, 128, 128, 10}, Batch: c.Int("batch-size")}, runtime.NumCPU())
 				if err != nil {
 					return err
 				}

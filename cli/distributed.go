@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,9 @@ const distributedUsage = "data-parallel training over MPI: auto (when started by
 type distRun struct {
 	w          *mpi.World
 	rank, size int
+	// local is the number of the job's ranks on this machine
+	// (OMPI_COMM_WORLD_LOCAL_SIZE; 1 when unset).
+	local int
 	// gathered is set once the final weights' hashes are gathered: every
 	// rank has then left Fit together, and no collective but Finalize
 	// follows, so an error after it need not abort the job.
@@ -85,7 +89,10 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 	if err != nil {
 		return nil, fmt.Errorf("--distributed: %w", err)
 	}
-	d := &distRun{w: w, rank: w.Rank(), size: w.Size()}
+	d := &distRun{w: w, rank: w.Rank(), size: w.Size(), local: 1}
+	if l, err := strconv.Atoi(env.Getenv("OMPI_COMM_WORLD_LOCAL_SIZE")); err == nil && l > 0 {
+		d.local = l
+	}
 	if cfg.BatchSize%d.size != 0 { // OMPI_COMM_WORLD_SIZE said otherwise
 		return d, fmt.Errorf("--batch-size: %d samples do not split evenly over the %d ranks", cfg.BatchSize, d.size)
 	}
@@ -101,6 +108,21 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 	cfg.dist = d
 	return d, nil
 }
+
+// cpus is the number of this machine's CPUs a process may use: all of
+// them for a single-process run (d nil), else an equal share for each of
+// the job's ranks on this machine, at least one (cpuShare), so that
+// --threads auto on two ranks of a 2-CPU machine gives each one thread and
+// GOMAXPROCS 1, not two teams of two.
+func (d *distRun) cpus() int {
+	if d == nil {
+		return runtime.NumCPU()
+	}
+	return cpuShare(runtime.NumCPU(), d.local)
+}
+
+// cpuShare is one of local processes' equal share of cpus CPUs, at least 1.
+func cpuShare(cpus, local int) int { return max(cpus/max(local, 1), 1) }
 
 // shard is the trainer's batch size on each rank: its share of the global
 // --batch-size.

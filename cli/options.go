@@ -183,7 +183,10 @@ func parseThreads(s string) (int, error) {
 //
 // precision is --precision ("" or "f32", "bf16"): bf16 on a backend other
 // than dnnl is a usage error; on a CPU without bf16 an ordinary one.
-func openBackend(name, precision string, threads int, work registry.Work) (backend.Engine, string, error) {
+//
+// cpus is the number of CPUs this process may use (cpuShare): auto sizes
+// the pool and GOMAXPROCS for them.
+func openBackend(name, precision string, threads int, work registry.Work, cpus int) (backend.Engine, string, error) {
 	prec, err := libdnnl.ParsePrecision(precision)
 	if err != nil {
 		return nil, "", usagef("--precision: %v", err)
@@ -198,12 +201,12 @@ func openBackend(name, precision string, threads int, work registry.Work) (backe
 	if err != nil {
 		return nil, "", usagef("--backend: %v", err)
 	}
-	if _, err := registry.SetThreadsFor(e, threads, work); err != nil {
+	if _, err := registry.SetThreadsOn(e, threads, work, cpus); err != nil {
 		return nil, "", fmt.Errorf("--threads %d: %w", threads, err)
 	}
 	procs := threads
 	if threads == 0 {
-		procs = runtime.NumCPU()
+		procs = cpus
 	}
 	runtime.GOMAXPROCS(procs)
 	return e, notice, nil

@@ -52,10 +52,10 @@ func (f *fitted) historyOrNil() *train.History {
 }
 
 // openEngine opens cfg's backend with --threads auto sized for cfg's step
-// (stepWork), prints its notice (if any) to stderr and records the backend
+// (stepWork) and this process's share of the CPUs (cfg.dist.cpus), prints its notice (if any) to stderr and records the backend
 // and thread count actually used in cfg.
 func openEngine(env Env, cfg *NetConfig) (backend.Engine, error) {
-	eng, notice, err := openBackend(cfg.Backend, cfg.Precision, cfg.Threads, cfg.stepWork())
+	eng, notice, err := openBackend(cfg.Backend, cfg.Precision, cfg.Threads, cfg.stepWork(), cfg.dist.cpus())
 	if err != nil {
 		return nil, err
 	}

@@ -29,3 +29,13 @@ func TestStepWork(t *testing.T) {
 		assert.Equal(t, tc.want, tc.cfg.stepWork(), tc.name)
 	}
 }
+
+// cpuShare splits a machine's CPUs evenly between the job's ranks on it,
+// never below one CPU.
+func TestCPUShare(t *testing.T) {
+	for _, c := range []struct{ cpus, local, want int }{
+		{2, 1, 2}, {2, 2, 1}, {16, 4, 4}, {16, 3, 5}, {2, 4, 1}, {8, 0, 8},
+	} {
+		assert.Equal(t, c.want, cpuShare(c.cpus, c.local), "%d CPUs, %d local ranks", c.cpus, c.local)
+	}
+}

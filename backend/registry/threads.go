@@ -31,12 +31,21 @@ func SetThreads(e backend.Engine, n int) (int, error) { return SetThreadsFor(e, 
 // It does not touch the Go scheduler: GOMAXPROCS belongs to the program,
 // not to a library (the descent command sets it with --threads itself).
 func SetThreadsFor(e backend.Engine, n int, w Work) (int, error) {
+	return SetThreadsOn(e, n, w, runtime.NumCPU())
+}
+
+// SetThreadsOn is SetThreadsFor for a process that may use cpus of the
+// machine's CPUs: under auto, e's pool gets ThreadsFor(e.Name(), w, cpus).
+// A process that shares the machine with others of one job (N ranks of an
+// MPI job on one host) passes its share, NumCPU / N, so that the ranks'
+// pools together do not ask for more cores than there are.
+func SetThreadsOn(e backend.Engine, n int, w Work, cpus int) (int, error) {
 	if n < 0 {
 		return 0, fmt.Errorf("threads must be ≥ 1 or 0 for auto, got %d", n)
 	}
 	own, others := n, n
 	if n == 0 {
-		own, others = AutoThreads(e, w), 1
+		own, others = ThreadsFor(e.Name(), w, cpus), 1
 	}
 	// The native pools are process-wide; set the ones e does not use first.
 	if libdnnl.Available() && e.Name() != "dnnl" {
