@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -84,6 +85,22 @@ func NewApp(env Env) *ucli.App {
 	return app
 }
 
+// singleProcess refuses to run command name as one of several ranks of an
+// MPI job (OpenMPI's mpirun sets OMPI_COMM_WORLD_SIZE): only descent train
+// trains data-parallel, and N copies of any other command would do the
+// same work N times and write the same files at once (train's
+// --distributed none is the way to run one model per rank). It runs
+// before the command parses its flags, so nothing is read or written.
+func singleProcess(env Env, name string) error {
+	if env.Getenv == nil || name == "train" || name == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(env.Getenv("OMPI_COMM_WORLD_SIZE")); err == nil && n > 1 {
+		return usagef("descent %s does not run under mpirun (this is one of %d ranks): only descent train trains data-parallel; run descent %s as one process", name, n, name)
+	}
+	return nil
+}
+
 // Run runs the application with args (args[0] is the program name) and
 // returns the exit status.
 func Run(ctx context.Context, args []string, env Env) (status int) {
@@ -93,7 +110,10 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 			status = ExitError
 		}
 	}()
-	err := NewApp(env).RunContext(ctx, args)
+	err := singleProcess(env, commandName(args))
+	if err == nil {
+		err = NewApp(env).RunContext(ctx, args)
+	}
 	if err == nil {
 		return ExitOK
 	}
