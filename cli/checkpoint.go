@@ -91,8 +91,10 @@ func (k *ckptRun) identify(ctx context.Context, cfg NetConfig, sets dataSets, li
 	return nil
 }
 
-// setup restores the checkpoint into tr and installs the Saver in fit.
-func (k *ckptRun) setup(tr *train.Trainer, fit *train.FitConfig) error {
+// setup restores the checkpoint into tr and, if write, installs the Saver
+// in fit (in a data-parallel run every rank restores --resume's
+// checkpoint, rank 0 alone writes).
+func (k *ckptRun) setup(tr *train.Trainer, fit *train.FitConfig, write bool) error {
 	if k == nil {
 		return nil
 	}
@@ -106,7 +108,7 @@ func (k *ckptRun) setup(tr *train.Trainer, fit *train.FitConfig) error {
 		}
 		fit.Resume = st
 	}
-	if k.dir != "" {
+	if k.dir != "" && write {
 		s, err := checkpoint.NewSaver(k.dir, k.every, tr, k.id, k.config)
 		if err != nil {
 			return err

@@ -74,11 +74,6 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 	if !mpi.Available() {
 		return nil, fmt.Errorf("started by mpirun (OMPI_COMM_WORLD_SIZE=%s) but this descent was built without MPI (no cgo, or -tags nompi): rebuild it with cgo and libopenmpi-dev installed, or pass --distributed none to train one model per process", size)
 	}
-	for _, f := range []string{"checkpoint", "resume", "checkpoint-every"} {
-		if c.IsSet(f) {
-			return nil, usagef("--%s: not supported with data-parallel training (--distributed) yet", f)
-		}
-	}
 	if cfg.LRAuto {
 		return nil, usagef("--lr auto: not supported with data-parallel training (--distributed) yet: run descent lrfind first")
 	}
@@ -201,10 +196,40 @@ func (d *distRun) prepare(params []float32, shapes []runShape) (train.GradientHo
 	return h, &train.Distributed{Rank: d.rank, Size: d.size, Reducer: d.w}, nil
 }
 
-// gatherHashes gathers every rank's SHA-256 of its final weights: each
-// rank writes its 32 bytes, one per float64, into its slot of a zeroed
-// buffer, and a sum allreduce fills every slot on every rank.
+// gatherHashes gathers every rank's SHA-256 of its final weights for the
+// history, after which the ranks have left Fit together (see gathered).
 func (d *distRun) gatherHashes(params []float32) (*distInfo, error) {
+	hs, err := d.hashes(params)
+	if err != nil {
+		return nil, err
+	}
+	d.gathered = true
+	return &distInfo{WorldSize: d.size, WeightsSHA256: hs}, nil
+}
+
+// sameWeights checks that every rank holds the same weights (after each
+// read --resume's checkpoint) and names the ranks that differ from rank 0.
+func (d *distRun) sameWeights(params []float32) error {
+	hs, err := d.hashes(params)
+	if err != nil {
+		return err
+	}
+	var differ []string
+	for r, h := range hs[1:] {
+		if h != hs[0] {
+			differ = append(differ, strconv.Itoa(r+1))
+		}
+	}
+	if differ != nil {
+		return fmt.Errorf("rank(s) %s restored other weights than rank 0: give every rank the same checkpoint folder (a shared file system, or the same copy on every machine)", strings.Join(differ, ", "))
+	}
+	return nil
+}
+
+// hashes gathers every rank's SHA-256 of params, in rank order: each rank
+// writes its 32 bytes, one per float64, into its slot of a zeroed buffer,
+// and a sum allreduce fills every slot on every rank.
+func (d *distRun) hashes(params []float32) ([]string, error) {
 	b := make([]byte, 4*len(params))
 	for i, v := range params {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
@@ -217,16 +242,15 @@ func (d *distRun) gatherHashes(params []float32) (*distInfo, error) {
 	if err := d.w.AllreduceSumFloat64(buf); err != nil {
 		return nil, fmt.Errorf("distributed: gathering the weights' hashes: %w", err)
 	}
-	d.gathered = true
-	info := &distInfo{WorldSize: d.size}
+	hs := make([]string, d.size)
 	for r := range d.size {
 		h := make([]byte, 32)
 		for i := range h {
 			h[i] = byte(buf[32*r+i])
 		}
-		info.WeightsSHA256 = append(info.WeightsSHA256, hex.EncodeToString(h))
+		hs[r] = hex.EncodeToString(h)
 	}
-	return info, nil
+	return hs, nil
 }
 
 // agreed reports whether the ranks left Fit together with err: nil, a

@@ -138,8 +138,15 @@ func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets
 	if err := cfg.callbackConfig.setup(&fit, cfg, sets); err != nil {
 		return nil, err
 	}
-	if err := k.setup(tr, &fit); err != nil {
+	if err := k.setup(tr, &fit, cfg.dist == nil || cfg.dist.rank == 0); err != nil {
 		return nil, err
+	}
+	if d := cfg.dist; d != nil && k != nil && k.resume != nil {
+		// Every rank read --resume itself: refuse to go on from different
+		// weights (a folder that is not the same on every machine).
+		if err := d.sameWeights(m.Params); err != nil {
+			return nil, fmt.Errorf("--resume %s: %w", k.from, err)
+		}
 	}
 	hist, err := tr.Fit(ctx, sets.train, fit)
 	f := &fitted{model: m, history: hist, rocAUC: math.NaN()}

@@ -46,7 +46,17 @@ type Reducer interface {
 // cancellation, so that no rank leaves a collective the others are in. An
 // error on one rank (a failed read, a failed callback) returns from Fit
 // on that rank only: the caller must then end the job (MPI_Abort), since
-// the others wait for it in the next collective. Resume is not supported.
+// the others wait for it in the next collective.
+//
+// Resume works as in a single-process Fit, every rank from the same
+// FitState (one checkpoint, written by rank 0 alone: its running sums are
+// already the global batches'), with the same parameters and optimizer
+// state restored on every rank first; the steps that follow are those of
+// a job that was never stopped. The state's Steps must be the distributed
+// epoch's, ⌊n/B⌋: a state from a single-process Fit, whose epochs keep the
+// short last batch (⌈n/B⌉ steps), is refused unless B divides n. Another
+// number of ranks with the same global batch B resumes the same updates,
+// up to the order of float32 summation.
 type Distributed struct {
 	// Rank is this process's rank, 0 ≤ Rank < Size.
 	Rank int

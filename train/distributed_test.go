@@ -75,6 +75,13 @@ func (r distRank) AllreduceSumFloat64(buf []float64) error { return r.w64.sum(r.
 // FitConfig (Distributed is filled in).
 func fitRanks(t *testing.T, n, shard int, srcOf func(r int) data.Source, ctxOf func(r int) context.Context, cfgOf func(r int) train.FitConfig) ([]*train.Trainer, []*train.History, []error, *sum64World) {
 	t.Helper()
+	return fitRanksFrom(t, n, shard, nil, srcOf, ctxOf, cfgOf)
+}
+
+// fitRanksFrom is fitRanks starting every rank from params (smallNet's
+// initial weights when nil).
+func fitRanksFrom(t *testing.T, n, shard int, params []float32, srcOf func(r int) data.Source, ctxOf func(r int) context.Context, cfgOf func(r int) train.FitConfig) ([]*train.Trainer, []*train.History, []error, *sum64World) {
+	t.Helper()
 	fw, w64 := newFakeWorld(n), newSum64World(n)
 	trs := make([]*train.Trainer, n)
 	hs := make([]*train.History, n)
@@ -84,6 +91,9 @@ func fitRanks(t *testing.T, n, shard int, srcOf func(r int) data.Source, ctxOf f
 		h, err := train.AllreduceMean(rank)
 		require.NoError(t, err)
 		trs[r] = newSGDTrainer(t, smallNet(t), shard, train.WithGradientHooks(h))
+		if params != nil {
+			copy(trs[r].Model().Params, params)
+		}
 	}
 	var wg sync.WaitGroup
 	for r := range n {
@@ -203,6 +213,67 @@ func TestDistributedFitStopsTogether(t *testing.T) {
 	}
 	assert.ErrorIs(t, errs[0], train.ErrPeerStopped)
 	assert.NotErrorIs(t, errs[1], train.ErrPeerStopped)
+}
+
+// A distributed Fit stopped mid-epoch and resumed, every rank from the
+// state and weights rank 0 had at the stop (what its checkpoint holds),
+// ends bitwise where the uninterrupted job ends, with the same history.
+func TestDistributedFitResumes(t *testing.T) {
+	src, val := smallSet(64, 11), smallSet(20, 12)
+	plain := func(int) train.FitConfig { return train.FitConfig{Epochs: 3, Seed: 5, Validation: val} }
+	ref, refH, errs, _ := fitRanks(t, 2, 4, same(src), background, plain)
+	for r, err := range errs {
+		require.NoError(t, err, "rank %d", r)
+	}
+
+	ctx1, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctxOf := func(r int) context.Context {
+		if r == 1 {
+			return ctx1
+		}
+		return context.Background()
+	}
+	var at *train.FitState
+	stopping := func(r int) train.FitConfig {
+		cfg := plain(r)
+		cfg.Callbacks = []train.Callback{callbackFuncs{batch: func(l train.BatchLogs) {
+			if r == 1 && l.Epoch == 2 && l.Step == 3 {
+				cancel()
+			}
+		}}}
+		if r == 0 {
+			cfg.OnState = func(s train.FitState) error {
+				if s.Reason == train.StateStopped {
+					at = &s
+				}
+				return nil
+			}
+		}
+		return cfg
+	}
+	stopped, _, errs, _ := fitRanks(t, 2, 4, same(src), ctxOf, stopping)
+	for r, err := range errs {
+		require.ErrorIs(t, err, context.Canceled, "rank %d", r)
+	}
+	require.NotNil(t, at, "rank 0 saw the stop")
+	require.Equal(t, 2, at.Epoch)
+	require.Equal(t, 4, at.Step)
+	params := append([]float32(nil), stopped[0].Model().Params...)
+	assert.NotEqual(t, ref[0].Model().Params, params, "the stop came before the end")
+
+	resume := func(r int) train.FitConfig {
+		cfg := plain(r)
+		cfg.Resume = at
+		return cfg
+	}
+	got, gotH, errs, _ := fitRanksFrom(t, 2, 4, params, same(src), background, resume)
+	for r, err := range errs {
+		require.NoError(t, err, "rank %d", r)
+		assert.Equal(t, ref[0].Model().Params, got[r].Model().Params, "rank %d: resumed ≠ uninterrupted", r)
+		assert.Equal(t, refH[0].Loss, gotH[r].Loss, "rank %d", r)
+		assert.Equal(t, refH[0].ValLoss, gotH[r].ValLoss, "rank %d", r)
+	}
 }
 
 // Early stopping decided on any rank stops all of them after that epoch.

@@ -147,9 +147,6 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 		if err != nil {
 			return nil, err
 		}
-		if cfg.Resume != nil {
-			return nil, errors.New("train: distributed: resuming is not supported")
-		}
 		ds = newDistState(d, global, ctx)
 		steps = n / global               // the short last global batch is dropped
 		ctx = context.WithoutCancel(ctx) // the stop flags of every step say when

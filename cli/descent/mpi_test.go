@@ -21,6 +21,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/descent-ml/descent/checkpoint"
+
 	"github.com/descent-ml/descent/bindings/mpi"
 )
 
@@ -196,6 +198,36 @@ func TestMpirunTrain(t *testing.T) {
 		require.NotNil(t, h.Distributed)
 		require.Len(t, h.Distributed.WeightsSHA256, 2)
 		assert.Equal(t, h.Distributed.WeightsSHA256[0], h.Distributed.WeightsSHA256[1], "the ranks stopped at different steps")
+	})
+
+	// SIGTERM to one rank of a job with --checkpoint: rank 0 writes the
+	// checkpoint of the agreed stop (mid-epoch); the job resumed from it
+	// under mpirun ends with the weights, bit for bit, of a job that ran
+	// to the same epoch uninterrupted.
+	t.Run("SIGTERM then resume is bit-exact", func(t *testing.T) {
+		ck := filepath.Join(dir, "ck")
+		cmd, errb, pids := start(t, "resume", "Epoch 3/", "--checkpoint", ck)
+		require.NoError(t, syscall.Kill(pids[1], syscall.SIGTERM))
+		require.Error(t, cmd.Wait(), "stderr:\n%s", errb.String())
+		assert.Contains(t, errb.String(), "checkpoint "+ck, "rank 0 says where its checkpoint is")
+		c, _, err := checkpoint.Load(ck)
+		require.NoError(t, err, "stderr:\n%s", errb.String())
+		epochs := strconv.Itoa(c.Fit.Epoch + 1) // the stopped epoch and one more
+		t.Logf("stopped at epoch %d, step %d of %d; resuming to epoch %s", c.Fit.Epoch, c.Fit.Step, c.Fit.Steps, epochs)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		resumed, whole := filepath.Join(dir, "resumed.json"), filepath.Join(dir, "whole.json")
+		a := append(append([]string(nil), small...), "--epochs", epochs, "--quiet")
+		out, err := exec.CommandContext(ctx, mpirun, append(append(np2, bin), append(a, "--resume", ck, "--history", resumed)...)...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		out, err = exec.CommandContext(ctx, mpirun, append(append(np2, bin), append(a, "--history", whole)...)...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		hr, hw := readMPIHistory(t, resumed), readMPIHistory(t, whole)
+		require.NotNil(t, hr.Distributed)
+		require.NotNil(t, hw.Distributed)
+		assert.Equal(t, hw.Distributed.WeightsSHA256, hr.Distributed.WeightsSHA256, "the resumed job's weights differ from the uninterrupted job's")
+		assert.Equal(t, hw.History.ValLoss, hr.History.ValLoss)
 	})
 
 	t.Run("a killed rank ends the job", func(t *testing.T) {
