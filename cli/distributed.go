@@ -15,7 +15,9 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/bindings/mpi"
+	"github.com/descent-ml/descent/report"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -74,9 +76,6 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 	if !mpi.Available() {
 		return nil, fmt.Errorf("started by mpirun (OMPI_COMM_WORLD_SIZE=%s) but this descent was built without MPI (no cgo, or -tags nompi): rebuild it with cgo and libopenmpi-dev installed, or pass --distributed none to train one model per process", size)
 	}
-	if cfg.LRAuto {
-		return nil, usagef("--lr auto: not supported with data-parallel training (--distributed) yet: run descent lrfind first")
-	}
 	if n, err := strconv.Atoi(size); err == nil && n > 0 && cfg.BatchSize%n != 0 {
 		return nil, usagef("--batch-size: %d samples do not split evenly over the %d ranks: give a multiple of %d", cfg.BatchSize, n, n)
 	}
@@ -102,6 +101,30 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 	}
 	cfg.dist = d
 	return d, nil
+}
+
+// autoLR runs --lr auto's range test on rank 0 alone, as one process
+// would for the global batch (cfg.BatchSize: the job makes the updates of
+// one process at that batch), and gives every rank its rate; the range
+// test's result, for the report, is rank 0's. The other ranks wait for the
+// rate in the allreduce.
+func (d *distRun) autoLR(c *ucli.Context, env Env, eng backend.Engine, cfg *NetConfig, sets dataSets) (*report.RangeTest, error) {
+	var rt *report.RangeTest
+	if d.rank == 0 {
+		var err error
+		if rt, err = autoLR(c, env, eng, cfg, sets); err != nil {
+			return nil, err
+		}
+	}
+	lr := []float64{0}
+	if d.rank == 0 {
+		lr[0] = cfg.LR
+	}
+	if err := d.w.AllreduceSumFloat64(lr); err != nil {
+		return nil, fmt.Errorf("--lr auto: sharing rank 0's rate: %w", err)
+	}
+	cfg.LR = lr[0]
+	return rt, nil
 }
 
 // cpus is the number of this machine's CPUs a process may use: all of

@@ -28,7 +28,6 @@ func TestDistributedRefusals(t *testing.T) {
 		{"mpi without mpirun", "", []string{"--distributed", "mpi"}, cli.ExitUsage, "not started by mpirun"},
 		{"unknown mode", "2", []string{"--distributed", "tcp"}, cli.ExitUsage, `unknown mode "tcp"`},
 		{"batch not divisible", "2", []string{"--batch-size", "127"}, cli.ExitUsage, "do not split evenly over the 2 ranks"},
-		{"lr auto", "2", []string{"--lr", "auto"}, cli.ExitUsage, "--lr auto: not supported with data-parallel training"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			status, want := c.status, c.want

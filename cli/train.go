@@ -219,7 +219,13 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 	if err != nil {
 		return err
 	}
-	rt, err := autoLR(c, env, eng, &cfg, sets) // before the checkpoint's identity, which holds the rate
+	// --lr auto before the checkpoint's identity, which holds the rate.
+	var rt *report.RangeTest
+	if d := cfg.dist; d != nil && cfg.LRAuto {
+		rt, err = d.autoLR(c, env, eng, &cfg, sets)
+	} else {
+		rt, err = autoLR(c, env, eng, &cfg, sets)
+	}
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,9 @@ type mpiHistory struct {
 		Loss    []float64 `json:"loss"`
 		ValLoss []float64 `json:"val_loss"`
 	} `json:"history"`
+	Config struct {
+		LR float64 `json:"lr"`
+	} `json:"config"`
 	Distributed *struct {
 		WorldSize     int      `json:"world_size"`
 		WeightsSHA256 []string `json:"weights_sha256"`
@@ -124,6 +127,25 @@ func TestMpirunTrain(t *testing.T) {
 		assert.InDeltaSlice(t, h1.History.ValLoss, h2.History.ValLoss, 1e-3)
 		assert.InDeltaSlice(t, h1.History.Loss, h2.History.Loss, 1e-3)
 		t.Logf("val_loss one process %v, two ranks %v", h1.History.ValLoss, h2.History.ValLoss)
+	})
+
+	// --lr auto: rank 0 runs the range test for the global batch, as one
+	// process does, and every rank trains at its rate.
+	t.Run("lr auto is rank 0's range test", func(t *testing.T) {
+		one, two := filepath.Join(dir, "one-auto.json"), filepath.Join(dir, "two-auto.json")
+		a := append(append([]string(nil), small...), "--epochs", "1", "--quiet", "--lr", "auto")
+		runTo(t, bin, append(a, "--history", one)...)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, mpirun, append(append(np2, bin), append(a, "--history", two)...)...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		h1, h2 := readMPIHistory(t, one), readMPIHistory(t, two)
+		assert.NotEqual(t, 0.01, h1.Config.LR, "the range test set the rate")
+		assert.Equal(t, h1.Config.LR, h2.Config.LR, "the job's rate is one process's range test's")
+		require.NotNil(t, h2.Distributed)
+		assert.Equal(t, h2.Distributed.WeightsSHA256[0], h2.Distributed.WeightsSHA256[1])
+		assert.InDeltaSlice(t, h1.History.ValLoss, h2.History.ValLoss, 1e-3)
+		t.Logf("--lr auto: %g (one process and two ranks)", h2.Config.LR)
 	})
 
 	// An error on one rank alone (here rank 0's --history folder, which
