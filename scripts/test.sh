@@ -13,8 +13,8 @@ source scripts/setup.sh
 scripts/setup-extras.sh chromium fashion-mnist torch sklearn
 export DESCENT_REQUIRE_TORCH=1
 # scripts/setup.sh installs OpenMPI: the mpirun tests (bindings/mpi,
-# train's TestAllreduceMeanUnderMpirun) must fail, not skip, when it is
-# missing.
+# train's TestAllreduceMeanUnderMpirun, cli/descent's TestMpirunTrain) must
+# fail, not skip, when it is missing.
 export DESCENT_REQUIRE_MPI=1
 # scripts/setup.sh installs oneDNN and OpenBLAS and this command builds with
 # cgo: a backend missing from the test binary is a failure
