@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Errors returned (wrapped, with details) when a Dataset is built or checked.
@@ -230,8 +231,7 @@ func (d *Dataset) SplitInPlace(a, b []int) (first, second *Dataset, err error) {
 		return nil, nil, fmt.Errorf("dataset %s: split of %d + %d samples, want the %d of the data set", d.Name, len(a), len(b), d.N)
 	}
 	// perm[p] is the sample that ends at position p.
-	perm := make([]int, 0, d.N)
-	perm = append(append(perm, a...), b...)
+	perm := slices.Concat(a, b)
 	done := make([]bool, d.N) // first "seen in perm", then "moved"
 	for _, j := range perm {
 		if j < 0 || j >= d.N || done[j] {

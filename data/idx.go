@@ -186,23 +186,16 @@ func readIDXBody(r io.Reader, n, size int, left int64, dims []int, name string) 
 	}
 	var body []byte
 	var err error
-	if left >= 0 {
+	// A gzip file whose trailer states this size is decoded into one
+	// buffer, as a raw file is read.
+	g, gz := r.(*gzipContent)
+	if left >= 0 || gz && g.agrees(int64(4+4*len(dims))+want) {
 		body = make([]byte, want+1)
 		var k int
 		k, err = io.ReadFull(r, body)
 		body = body[:k]
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			err = nil // the length checks below report it
-		}
-	} else if g, ok := r.(*gzipContent); ok && g.agrees(int64(4+4*len(dims))+want) {
-		// A gzip file whose trailer states this size: decoded into one
-		// buffer, as a raw file is read.
-		body = make([]byte, want+1)
-		var k int
-		k, err = io.ReadFull(r, body)
-		body = body[:k]
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			err = nil
 		}
 	} else {
 		body, err = io.ReadAll(io.LimitReader(r, want+1))

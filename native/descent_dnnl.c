@@ -413,17 +413,22 @@ struct descent_dense {
 static const char *act_names[] = {"linear", "sigmoid", "tanh", "relu", "softmax"};
 static const char *slot_names[] = {"fwd", "softmax", "act_bwd", "bwd_weights", "bwd_data"};
 
-/* md2 describes a rows×cols float32 matrix: tag dnnl_ab is row-major,
+/* md2_dt describes a rows×cols matrix of dt: tag dnnl_ab is row-major,
  * dnnl_ba the transpose of a row-major cols×rows matrix (same bytes). */
-static dnnl_status_t md2(dnnl_memory_desc_t *md, int rows, int cols, dnnl_format_tag_t tag) {
+static dnnl_status_t md2_dt(dnnl_memory_desc_t *md, int rows, int cols, dnnl_data_type_t dt,
+        dnnl_format_tag_t tag) {
     dnnl_dims_t dims = {rows, cols};
-    return dnnl_memory_desc_init_by_tag(md, 2, dims, dnnl_f32, tag);
+    return dnnl_memory_desc_init_by_tag(md, 2, dims, dt, tag);
 }
 
-/* md2_bf16 is md2 for a bfloat16 matrix. */
+/* md2 is md2_dt for a float32 matrix. */
+static dnnl_status_t md2(dnnl_memory_desc_t *md, int rows, int cols, dnnl_format_tag_t tag) {
+    return md2_dt(md, rows, cols, dnnl_f32, tag);
+}
+
+/* md2_bf16 is md2_dt for a bfloat16 matrix. */
 static dnnl_status_t md2_bf16(dnnl_memory_desc_t *md, int rows, int cols, dnnl_format_tag_t tag) {
-    dnnl_dims_t dims = {rows, cols};
-    return dnnl_memory_desc_init_by_tag(md, 2, dims, dnnl_bf16, tag);
+    return md2_dt(md, rows, cols, dnnl_bf16, tag);
 }
 
 int descent_dnnl_bf16_isa(void) {
@@ -542,8 +547,7 @@ static void append_impl_str(descent_dense *d, const char *label, const char *imp
 static void append_impl(descent_dense *d, const char *label, const_dnnl_primitive_desc_t pd) {
     const char *s = "?";
     if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &s) != dnnl_success) s = "?";
-    size_t used = strlen(d->impl);
-    snprintf(d->impl + used, sizeof d->impl - used, "%s%s %s", used ? "; " : "", label, s);
+    append_impl_str(d, label, s);
 }
 
 /* make_primitive creates the primitive of a slot from an op descriptor, for
@@ -572,6 +576,10 @@ static dnnl_status_t make_primitive(descent_dense *d, enum slot slot, double flo
     return s;
 }
 
+/* bf16_bytes64 is the bytes of n bf16 values rounded up to 64, so that
+ * each of a plan's bf16 buffers starts 64-byte aligned. */
+static size_t bf16_bytes64(size_t n) { return (n * sizeof(uint16_t) + 63) / 64 * 64; }
+
 /* make_bf16_buffers allocates a bf16 plan's buffer and its memory objects:
  * xb (batch,in) with its transpose view xbᵀ (in,batch) "ba", wb (in,out)
  * with wbᵀ (out,in) "ba", and dzb (batch,out). A forward-only plan has xb
@@ -580,10 +588,9 @@ static int make_bf16_buffers(descent_dense *d, const dnnl_memory_desc_t *bmds) {
     const char *what = d->name;
     int st = DESCENT_OK;
     const size_t B = (size_t)d->batch, I = (size_t)d->in, O = (size_t)d->out;
-    const size_t al = 64, bytes = 2; /* sizeof(bf16) */
-    const size_t nx = (B * I * bytes + al - 1) / al * al, nw = (I * O * bytes + al - 1) / al * al,
-                 ndz = d->forward_only ? 0 : (B * O * bytes + al - 1) / al * al;
-    d->bf_buf = aligned_alloc(al, nx + nw + ndz);
+    const size_t nx = bf16_bytes64(B * I), nw = bf16_bytes64(I * O),
+                 ndz = d->forward_only ? 0 : bf16_bytes64(B * O);
+    d->bf_buf = aligned_alloc(64, nx + nw + ndz);
     if (!d->bf_buf) return fail(DESCENT_ENOMEM, "%s: bf16 buffers of %zu bytes: out of memory", what, nx + nw + ndz);
     char *base = d->bf_buf;
     d->xb = (uint16_t *)base;

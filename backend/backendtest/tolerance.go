@@ -39,11 +39,9 @@ var (
 )
 
 // gemmBound is the bound above for a k-term dot product with Σ|a_p·b_p| =
-// mag; for F32 exactly Check's 2(k+2)·u·mag.
+// mag; for F32 (InputU 0, the two added terms exact zeros) exactly Check's
+// 2(k+2)·u·mag.
 func (t Tolerance) gemmBound(k int, mag float64) float64 {
 	const u = 1.0 / (1 << 24)
-	if t.InputU == 0 {
-		return 2 * float64(k+2) * u * mag
-	}
 	return (2*t.InputU + t.InputU*t.InputU + 2*float64(k+2)*u) * mag
 }

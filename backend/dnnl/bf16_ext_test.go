@@ -4,10 +4,10 @@ package dnnl_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,7 +26,7 @@ import (
 func bf16Engine(t *testing.T) *dnnl.Engine {
 	t.Helper()
 	e, err := dnnl.New(dnnl.WithPrecision(dnnl.BF16))
-	if err != nil && strings.Contains(err.Error(), dnnl.ErrNoBF16.Error()) {
+	if errors.Is(err, dnnl.ErrNoBF16) {
 		t.Skipf("no bf16 here: %v", err)
 	}
 	require.NoError(t, err)

@@ -60,11 +60,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 // goroutine (b.RunParallel, one thread each): with the package lock gone it
 // scales with the cores instead of running on one.
 func BenchmarkParallelPlans(b *testing.B) {
-	ctx, err := NewContext()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ctx.Close()
+	ctx := newContext(b)
 	if err := SetThreads(1); err != nil {
 		b.Fatal(err)
 	}
@@ -90,11 +86,7 @@ func BenchmarkParallelPlans(b *testing.B) {
 // backward, backward with dx) of each tutorial layer at batch 128, f32 and
 // bf16, on one thread.
 func BenchmarkPrecision(b *testing.B) {
-	ctx, err := NewContext()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ctx.Close()
+	ctx := newContext(b)
 	if err := SetThreads(1); err != nil {
 		b.Fatal(err)
 	}

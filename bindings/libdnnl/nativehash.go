@@ -10,4 +10,4 @@ package libdnnl
 // makes Go compile the C layer again. Update with
 //
 //	cat native/descent_dnnl.c native/descent_dnnl.h | sha256sum
-const nativeSourceSHA256 = "c4013a306d1e9fb6ff16d8bf46dcdd5605ef5a8e9b6d39f6b03f58a6b8a6a489"
+const nativeSourceSHA256 = "a6cf0d9352e8522adfddf1f0eec36164ecd1b237becaea16e66b7b5be1b91b1c"

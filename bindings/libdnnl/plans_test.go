@@ -49,7 +49,7 @@ func (s *stepBuffers) step(d *Dense) error {
 
 func (s *stepBuffers) outputs() [][]float32 { return [][]float32{s.y, s.dz, s.dw, s.db, s.dx} }
 
-func newContext(t *testing.T) *Context {
+func newContext(t testing.TB) *Context {
 	t.Helper()
 	c, err := NewContext()
 	require.NoError(t, err)

@@ -230,12 +230,7 @@ func (w *World) AllreduceSumFloat32(buf []float32) error {
 	if err := checkCount("MPI_Allreduce", len(buf)); err != nil {
 		return err
 	}
-	if len(buf) == 0 {
-		return w.do(request{op: opAllreduce32, comm: commWorld, p: nil, n: 0})
-	}
-	err := w.do(request{op: opAllreduce32, comm: commWorld, p: unsafe.Pointer(&buf[0]), n: len(buf)})
-	runtime.KeepAlive(buf)
-	return err
+	return allreduce(w, opAllreduce32, commWorld, buf, len(buf))
 }
 
 // AllreduceSumFloat64 is AllreduceSumFloat32 for float64 (MPI_DOUBLE).
@@ -243,12 +238,7 @@ func (w *World) AllreduceSumFloat64(buf []float64) error {
 	if err := checkCount("MPI_Allreduce", len(buf)); err != nil {
 		return err
 	}
-	if len(buf) == 0 {
-		return w.do(request{op: opAllreduce64, comm: commWorld, p: nil, n: 0})
-	}
-	err := w.do(request{op: opAllreduce64, comm: commWorld, p: unsafe.Pointer(&buf[0]), n: len(buf)})
-	runtime.KeepAlive(buf)
-	return err
+	return allreduce(w, opAllreduce64, commWorld, buf, len(buf))
 }
 
 // BroadcastFloat32 copies root's buf into every other rank's buf
@@ -279,11 +269,17 @@ func (w *World) Finalize() error { return w.do(request{op: opFinalize}) }
 // passed to MPI as they are: for the tests of MPI's own error reporting.
 
 func (w *World) rawAllreduceFloat32(c commKind, buf []float32, n int) error {
+	return allreduce(w, opAllreduce32, c, buf, n)
+}
+
+// allreduce sends op (opAllreduce32 or opAllreduce64, matching T) on c
+// over buf with count n, unchecked.
+func allreduce[T float32 | float64](w *World, op opKind, c commKind, buf []T, n int) error {
 	var p unsafe.Pointer
 	if len(buf) > 0 {
 		p = unsafe.Pointer(&buf[0])
 	}
-	err := w.do(request{op: opAllreduce32, comm: c, p: p, n: n})
+	err := w.do(request{op: op, comm: c, p: p, n: n})
 	runtime.KeepAlive(buf)
 	return err
 }

@@ -66,4 +66,72 @@ static int near(double got, double want, double tol) {
 /* Float32 unit roundoff. */
 #define U32 (1.0 / (1 << 24))
 
+/* ref_activation applies act (a descent_act) to the rows of z in place. */
+static inline void ref_activation(int act, double *z, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        double *row = z + (size_t)r * cols;
+        double m = -INFINITY, s = 0;
+        switch (act) {
+        case DESCENT_SIGMOID:
+            for (int j = 0; j < cols; j++) row[j] = 1 / (1 + exp(-row[j]));
+            break;
+        case DESCENT_TANH:
+            for (int j = 0; j < cols; j++) row[j] = tanh(row[j]);
+            break;
+        case DESCENT_RELU:
+            for (int j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : 0;
+            break;
+        case DESCENT_SOFTMAX:
+            for (int j = 0; j < cols; j++) m = row[j] > m ? row[j] : m;
+            for (int j = 0; j < cols; j++) s += row[j] = exp(row[j] - m);
+            for (int j = 0; j < cols; j++) row[j] /= s;
+            break;
+        }
+    }
+}
+
+/* A GEMM's error bound for a k-term dot product whose terms' magnitudes sum
+ * to mag. */
+typedef double (*gemm_bound)(int k, double mag);
+
+/* f32_gemm_bound is the float32 one, 2(k+2)·u·mag (Go's backendtest). */
+static inline double f32_gemm_bound(int k, double mag) { return 2.0 * (k + 2) * U32 * mag; }
+
+/* check_backward_gemms checks a plan's dW = xᵀ·dz (batch B, x (B,I), dz
+ * (B,O)) and, when dx is not NULL, dx = dz·Wᵀ against double loops, within
+ * bound(k, Σ|terms|) + 1e-30, reporting at most 3 elements of each; label
+ * names the case in the messages. */
+static inline void check_backward_gemms(const char *label, int B, int I, int O, const float *x,
+        const float *w, const float *dz, const float *dw, const float *dx, gemm_bound bound) {
+    int bad = 0;
+    for (int i = 0; i < I && bad < 3; i++)
+        for (int j = 0; j < O && bad < 3; j++) {
+            double s = 0, m = 0;
+            for (int r = 0; r < B; r++) {
+                double t = (double)x[(size_t)r * I + i] * dz[(size_t)r * O + j];
+                s += t;
+                m += fabs(t);
+            }
+            if (!near(dw[(size_t)i * O + j], s, bound(B, m) + 1e-30)) {
+                bad++;
+                EXPECT(0, "%s: dW[%d][%d] = %.9g, reference %.9g", label, i, j, dw[(size_t)i * O + j], s);
+            }
+        }
+    if (!dx) return;
+    bad = 0;
+    for (int r = 0; r < B && bad < 3; r++)
+        for (int i = 0; i < I && bad < 3; i++) {
+            double s = 0, m = 0;
+            for (int j = 0; j < O; j++) {
+                double t = (double)dz[(size_t)r * O + j] * w[(size_t)i * O + j];
+                s += t;
+                m += fabs(t);
+            }
+            if (!near(dx[(size_t)r * I + i], s, bound(O, m) + 1e-30)) {
+                bad++;
+                EXPECT(0, "%s: dx[%d][%d] = %.9g, reference %.9g", label, r, i, dx[(size_t)r * I + i], s);
+            }
+        }
+}
+
 #endif

@@ -29,20 +29,6 @@ static double bf16_bound(int k, double mag) {
     return (2 * UB + UB * UB + 2.0 * (k + 2) * U32) * mag;
 }
 
-static void ref_activation(int act, double *row, int cols) {
-    double m = -INFINITY, s = 0;
-    switch (act) {
-    case DESCENT_SIGMOID: for (int j = 0; j < cols; j++) row[j] = 1 / (1 + exp(-row[j])); break;
-    case DESCENT_TANH: for (int j = 0; j < cols; j++) row[j] = tanh(row[j]); break;
-    case DESCENT_RELU: for (int j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : 0; break;
-    case DESCENT_SOFTMAX:
-        for (int j = 0; j < cols; j++) m = row[j] > m ? row[j] : m;
-        for (int j = 0; j < cols; j++) s += row[j] = exp(row[j] - m);
-        for (int j = 0; j < cols; j++) row[j] /= s;
-        break;
-    }
-}
-
 /* worst tracks the largest error/f32-bound ratio seen, to show bf16 ran. */
 static double worst_f32_ratio;
 
@@ -74,7 +60,7 @@ static void check_case(descent_ctx *ctx, int B, int I, int O, int act, int forwa
             mag[j] = m;
         }
         memcpy(pre, z, (size_t)O * sizeof *pre);
-        ref_activation(act, z, O);
+        ref_activation(act, z, 1, O);
         for (int j = 0; j < O; j++) {
             double got = y[(size_t)r * O + j], d = fabs(got - z[j]);
             double tol = bf16_bound(I, mag[j]) + U32 * fabs(b[j]) * 2 + 16 * U32 * fabs(z[j]) + 1e-7;
@@ -92,40 +78,15 @@ static void check_case(descent_ctx *ctx, int B, int I, int O, int act, int forwa
     /* Backward from dz: dW = xᵀ·dz (k = batch), db (f32), dx = dz·Wᵀ (k = out). */
     MUST(descent_dense_backward(plan, x, w, dz, dw, db, dx));
     EXPECT(descent_dense_bound_buffers(plan) == 0, "a caller's buffer stays bound after backward");
-    bad = 0;
-    for (int i = 0; i < I && bad < 3; i++)
-        for (int j = 0; j < O && bad < 3; j++) {
-            double s = 0, m = 0;
-            for (int r = 0; r < B; r++) {
-                double t = (double)x[(size_t)r * I + i] * dz[(size_t)r * O + j];
-                s += t;
-                m += fabs(t);
-            }
-            if (!near(dw[(size_t)i * O + j], s, bf16_bound(B, m) + 1e-30)) {
-                bad++;
-                EXPECT(0, "bf16 %dx%dx%d: dW[%d][%d] = %.9g, reference %.9g", B, I, O, i, j, dw[(size_t)i * O + j], s);
-            }
-        }
+    char label[64];
+    snprintf(label, sizeof label, "bf16 %dx%dx%d", B, I, O);
+    check_backward_gemms(label, B, I, O, x, w, dz, dw, dx, bf16_bound);
     for (int j = 0; j < O; j++) { /* db stays f32: the f32 bound */
         double s = 0, m = 0;
         for (int r = 0; r < B; r++) s += dz[(size_t)r * O + j], m += fabs(dz[(size_t)r * O + j]);
         EXPECT(near(db[j], s, 2.0 * (B + 2) * U32 * m + 1e-30), "bf16 %dx%dx%d: db[%d] = %.9g, reference %.9g",
                 B, I, O, j, db[j], s);
     }
-    bad = 0;
-    for (int r = 0; r < B && bad < 3; r++)
-        for (int i = 0; i < I && bad < 3; i++) {
-            double s = 0, m = 0;
-            for (int j = 0; j < O; j++) {
-                double t = (double)dz[(size_t)r * O + j] * w[(size_t)i * O + j];
-                s += t;
-                m += fabs(t);
-            }
-            if (!near(dx[(size_t)r * I + i], s, bf16_bound(O, m) + 1e-30)) {
-                bad++;
-                EXPECT(0, "bf16 %dx%dx%d: dx[%d][%d] = %.9g, reference %.9g", B, I, O, r, i, dx[(size_t)r * I + i], s);
-            }
-        }
 done:
     descent_dense_destroy(plan);
     free(x), free(w), free(b), free(dz), free(y), free(dw), free(db), free(dx), free(z), free(mag), free(pre);
