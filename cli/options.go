@@ -169,7 +169,7 @@ func parseThreads(s string) (int, error) {
 
 // openBackend opens the named backend and applies the thread setting
 // (0 = auto) to every thread pool in the process with
-// registry.SetThreadsFor: --threads N gives oneDNN's OpenMP team, OpenBLAS,
+// registry.SetThreadsOn: --threads N gives oneDNN's OpenMP team, OpenBLAS,
 // gonum's workers and GOMAXPROCS all N; auto gives the backend
 // registry.AutoThreads for the training step work (the zero Work where
 // there is none): for dnnl one thread per 2 GFLOP of a step's GEMMs, up to

@@ -10,35 +10,33 @@ import (
 )
 
 // SetThreads applies a --threads setting to every native thread pool in
-// the process for a run on e whose step shape is unknown, and returns the
-// thread count e's own pool got: SetThreadsFor with the zero Work (under
-// auto, the rule for small networks).
-func SetThreads(e backend.Engine, n int) (int, error) { return SetThreadsFor(e, n, Work{}) }
+// the process for a run on e whose step shape is unknown, on all of the
+// machine's CPUs, and returns the thread count e's own pool got:
+// SetThreadsOn with the zero Work (under auto, the rule for small
+// networks) and runtime.NumCPU().
+func SetThreads(e backend.Engine, n int) (int, error) {
+	return SetThreadsOn(e, n, Work{}, runtime.NumCPU())
+}
 
-// SetThreadsFor applies a --threads setting to every native thread pool in
-// the process for a run on e that trains steps of shape w, and returns the
-// thread count e's own pool got. The caller asks for this; nothing else in
-// descent changes a pool.
+// SetThreadsOn applies a --threads setting to every native thread pool in
+// the process for a run on e that trains steps of shape w and may use cpus
+// of the machine's CPUs, and returns the thread count e's own pool got.
+// The caller asks for this; nothing else in descent changes a pool.
 //
 // n ≥ 1 gives every pool n threads: oneDNN's OpenMP team, OpenBLAS's
 // threads and e's own pool (gonum's workers). One number for all, so that
-// no two pools together ask for more cores than n. w is not used.
+// no two pools together ask for more cores than n. w and cpus are not used.
 //
-// n = 0 is --threads auto: e's pool gets AutoThreads(e, w); the native pools
-// that e does not use get one thread (they stay idle, but an idle pool must
-// never be a second team on the same cores).
+// n = 0 is --threads auto: e's pool gets ThreadsFor(e.Name(), w, cpus);
+// the native pools that e does not use get one thread (they stay idle, but
+// an idle pool must never be a second team on the same cores). A process
+// that shares the machine with others of one job (N ranks of an MPI job on
+// one host) passes its share, NumCPU / N, so that the ranks' pools
+// together do not ask for more cores than there are; a process alone
+// passes runtime.NumCPU().
 //
 // It does not touch the Go scheduler: GOMAXPROCS belongs to the program,
 // not to a library (the descent command sets it with --threads itself).
-func SetThreadsFor(e backend.Engine, n int, w Work) (int, error) {
-	return SetThreadsOn(e, n, w, runtime.NumCPU())
-}
-
-// SetThreadsOn is SetThreadsFor for a process that may use cpus of the
-// machine's CPUs: under auto, e's pool gets ThreadsFor(e.Name(), w, cpus).
-// A process that shares the machine with others of one job (N ranks of an
-// MPI job on one host) passes its share, NumCPU / N, so that the ranks'
-// pools together do not ask for more cores than there are.
 func SetThreadsOn(e backend.Engine, n int, w Work, cpus int) (int, error) {
 	if n < 0 {
 		return 0, fmt.Errorf("threads must be ≥ 1 or 0 for auto, got %d", n)

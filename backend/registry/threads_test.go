@@ -78,9 +78,9 @@ func TestNativeFLOPsPerThread(t *testing.T) {
 	assert.GreaterOrEqual(t, wide.StepFLOPs(), 2*registry.NativeFLOPsPerThread)
 }
 
-// SetThreadsFor under auto gives the engine the rule's count for the shape
+// SetThreadsOn under auto gives the engine the rule's count for the shape
 // and the other native pools one thread; a fixed n ignores the shape.
-func TestSetThreadsFor(t *testing.T) {
+func TestSetThreadsOn(t *testing.T) {
 	procs := runtime.GOMAXPROCS(0)
 	for _, name := range []string{"dnnl", "openblas", "gonum"} {
 		e, _, err := registry.Open(name)
@@ -94,7 +94,7 @@ func TestSetThreadsFor(t *testing.T) {
 			}
 			continue
 		}
-		got, err := registry.SetThreadsFor(e, 0, wide)
+		got, err := registry.SetThreadsOn(e, 0, wide, runtime.NumCPU())
 		require.NoError(t, err)
 		assert.Equal(t, registry.ThreadsFor(name, wide, runtime.NumCPU()), got, name)
 		assert.Equal(t, got, e.Threads(), name)
@@ -107,18 +107,18 @@ func TestSetThreadsFor(t *testing.T) {
 		if libopenblas.Available() && name != "openblas" {
 			assert.Equal(t, 1, libopenblas.Threads(), name)
 		}
-		got, err = registry.SetThreadsFor(e, 0, tutorial)
+		got, err = registry.SetThreadsOn(e, 0, tutorial, runtime.NumCPU())
 		require.NoError(t, err)
 		assert.Equal(t, registry.ThreadsFor(name, tutorial, runtime.NumCPU()), got, name)
 		// One of two ranks on a 2-CPU machine gets its share, one CPU.
 		got, err = registry.SetThreadsOn(e, 0, wide, 1)
 		require.NoError(t, err)
 		assert.Equal(t, 1, got, "%s on a one-CPU share", name)
-		got, err = registry.SetThreadsFor(e, 1, wide)
+		got, err = registry.SetThreadsOn(e, 1, wide, runtime.NumCPU())
 		require.NoError(t, err)
 		assert.Equal(t, 1, got, name)
 		assert.Equal(t, procs, runtime.GOMAXPROCS(0), "the library leaves GOMAXPROCS alone")
-		_, err = registry.SetThreadsFor(e, -1, wide)
+		_, err = registry.SetThreadsOn(e, -1, wide, runtime.NumCPU())
 		assert.Error(t, err)
 	}
 }
