@@ -13,53 +13,10 @@ import (
 	"github.com/descent-ml/descent/train"
 )
 
-// sum64World is fakeWorld's float64 sum: a collective over n ranks, summed
-// in rank order by the last to arrive.
-type sum64World struct {
-	n       int
-	mu      sync.Mutex
-	cond    *sync.Cond
-	bufs    [][]float64
-	arrived int
-	gen     int
-	calls   int
-}
+// sum64World is the float64 sumWorld behind Fit's Reducer.
+type sum64World = sumWorld[float64]
 
-func newSum64World(n int) *sum64World {
-	w := &sum64World{n: n, bufs: make([][]float64, n)}
-	w.cond = sync.NewCond(&w.mu)
-	return w
-}
-
-func (w *sum64World) sum(rank int, buf []float64) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	gen := w.gen
-	w.bufs[rank] = buf
-	w.arrived++
-	if w.arrived < w.n {
-		for gen == w.gen {
-			w.cond.Wait()
-		}
-		return nil
-	}
-	s := append([]float64(nil), w.bufs[0]...)
-	for _, b := range w.bufs[1:] {
-		if len(b) != len(s) {
-			return errors.New("sum64World: buffers of different lengths")
-		}
-		for i, v := range b {
-			s[i] += v
-		}
-	}
-	for _, b := range w.bufs {
-		copy(b, s)
-	}
-	w.arrived, w.calls = 0, w.calls+1
-	w.gen++
-	w.cond.Broadcast()
-	return nil
-}
+func newSum64World(n int) *sum64World { return newSumWorld[float64](n) }
 
 // distRank is one rank of the in-process job: fakeWorld for the gradients,
 // sum64World for Fit's metrics and flags.
@@ -68,7 +25,7 @@ type distRank struct {
 	w64 *sum64World
 }
 
-func (r distRank) AllreduceSumFloat64(buf []float64) error { return r.w64.sum(r.rank, buf) }
+func (r distRank) AllreduceSumFloat64(buf []float64) error { return r.w64.allreduce(r.rank, buf) }
 
 // fitRanks runs a distributed Fit of n ranks at once, each with a trainer
 // of batch size shard, from smallNet's weights, on srcOf(r); cfgOf gives rank r's
