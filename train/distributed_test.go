@@ -68,6 +68,19 @@ func fitRanksFrom(t *testing.T, n, shard int, params []float32, srcOf func(r int
 
 func background(int) context.Context { return context.Background() }
 
+// cancellableRank returns the contexts of a job in which rank alone runs
+// under a ctx that cancel cancels, the others under context.Background.
+func cancellableRank(t *testing.T, rank int) (ctxOf func(r int) context.Context, cancel context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return func(r int) context.Context {
+		if r == rank {
+			return ctx
+		}
+		return context.Background()
+	}, cancel
+}
+
 func same(src data.Source) func(int) data.Source { return func(int) data.Source { return src } }
 
 // Two ranks of a distributed Fit, each on its half of every global batch,
@@ -145,14 +158,7 @@ func TestDistributedFitDropsTheShortGlobalBatch(t *testing.T) {
 // context.Canceled.
 func TestDistributedFitStopsTogether(t *testing.T) {
 	src := smallSet(64, 3)
-	ctx1, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ctxOf := func(r int) context.Context {
-		if r == 1 {
-			return ctx1
-		}
-		return context.Background()
-	}
+	ctxOf, cancel := cancellableRank(t, 1)
 	cfg := func(r int) train.FitConfig {
 		cb := callbackFuncs{batch: func(l train.BatchLogs) {
 			if r == 1 && l.Epoch == 2 && l.Step == 3 {
@@ -183,14 +189,7 @@ func TestDistributedFitResumes(t *testing.T) {
 		require.NoError(t, err, "rank %d", r)
 	}
 
-	ctx1, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ctxOf := func(r int) context.Context {
-		if r == 1 {
-			return ctx1
-		}
-		return context.Background()
-	}
+	ctxOf, cancel := cancellableRank(t, 1)
 	var at *train.FitState
 	stopping := func(r int) train.FitConfig {
 		cfg := plain(r)
