@@ -257,13 +257,7 @@ func TestDropoutGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	x64 := randVec(rng, batch*6, 1)
 	c := randVec(rng, batch*3, 1)
-	x32, c32 := make([]float32, len(x64)), make([]float32, len(c))
-	for i, v := range x64 {
-		x32[i] = float32(v)
-	}
-	for i, v := range c {
-		c32[i] = float32(v)
-	}
+	x32, c32 := to32(x64), to32(c)
 	for name, e := range engines(t) {
 		t.Run(name, func(t *testing.T) {
 			ws, err := m.NewWorkspace(e, batch)
@@ -274,40 +268,14 @@ func TestDropoutGradients(t *testing.T) {
 			require.NoError(t, m.Backward(ws, c32, GradOutput))
 			masks := make([][]float64, len(m.layers))
 			for l := range m.layers {
-				if ws.masks[l] == nil {
-					continue
-				}
-				for _, v := range ws.masks[l][:batch*m.layers[l].Units] {
-					masks[l] = append(masks[l], float64(v))
+				if ws.masks[l] != nil {
+					masks[l] = to64(ws.masks[l][:batch*m.layers[l].Units])
 				}
 			}
-			theta := make([]float64, len(m.Params))
-			for i, v := range m.Params {
-				theta[i] = float64(v)
-			}
-			// float64 forward over theta with the fixed masks:
-			//   y_l = f_l(in_l·W_l + b_l)   (batch, units_l)
-			//   in_{l+1} = y_l ⊙ mask_l      (batch, units_l)
-			f := func() float64 {
-				in := x64
-				off, fanIn := 0, 6
-				for l, layer := range m.layers {
-					w := theta[off : off+fanIn*layer.Units]
-					b := theta[off+fanIn*layer.Units : off+fanIn*layer.Units+layer.Units]
-					y := make([]float64, batch*layer.Units)
-					DenseForward(backend.Gemm[float64], layer.Activation, in, w, b, y, batch, fanIn, layer.Units)
-					for i := range masks[l] {
-						y[i] *= masks[l][i]
-					}
-					off += fanIn*layer.Units + layer.Units
-					in, fanIn = y, layer.Units
-				}
-				return dot(c, in)
-			}
-			grad := make([]float64, len(ws.Grads))
-			for i, v := range ws.Grads {
-				grad[i] = float64(v)
-			}
+			theta := to64(m.Params)
+			// float64 forward over theta with the fixed masks.
+			f := func() float64 { return dot(c, forward64(m, theta, x64, batch, masks)) }
+			grad := to64(ws.Grads)
 			fdCheck(t, "params", theta, grad, f, 2e-4)
 		})
 	}

@@ -33,6 +33,50 @@ func dot(a, b []float64) float64 {
 	return s
 }
 
+// to64 and to32 convert between the float32 buffers of the code under
+// test and the float64 of the checks.
+func to64(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+func to32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// forward64 is m's forward pass in float64 over theta (laid out like
+// Params) on x ((batch, Input)), built from the same layer functions; when
+// masks[l] is given, layer l's output is multiplied by it (a fixed dropout
+// mask):
+//
+//	y_l      = f_l(in_l·W_l + b_l)   (batch, units_l)
+//	in_{l+1} = y_l ⊙ mask_l          (batch, units_l)
+func forward64(m *Sequential, theta, x []float64, batch int, masks [][]float64) []float64 {
+	in := x
+	off, fanIn := 0, m.input
+	for l, layer := range m.layers {
+		w := theta[off : off+fanIn*layer.Units]
+		b := theta[off+fanIn*layer.Units : off+fanIn*layer.Units+layer.Units]
+		y := make([]float64, batch*layer.Units)
+		DenseForward(backend.Gemm[float64], layer.Activation, in, w, b, y, batch, fanIn, layer.Units)
+		if l < len(masks) {
+			for i := range masks[l] {
+				y[i] *= masks[l][i]
+			}
+		}
+		off += fanIn*layer.Units + layer.Units
+		in, fanIn = y, layer.Units
+	}
+	return in
+}
+
 // relErr is |a−b| / max(|a|, |b|, 1e-3): relative where it matters, absolute
 // near zero.
 func relErr(a, b float64) float64 {
@@ -123,40 +167,13 @@ func TestSequentialGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	x64 := randVec(rng, batch*7, 1)
 	c := randVec(rng, batch*4, 1)
-	theta := make([]float64, len(m.Params))
-	for i, v := range m.Params {
-		theta[i] = float64(v)
-	}
-	// float64 forward over theta, same layout as Params.
-	f := func() float64 {
-		in := x64
-		off, fanIn := 0, 7
-		for _, l := range m.layers {
-			w := theta[off : off+fanIn*l.Units]
-			b := theta[off+fanIn*l.Units : off+fanIn*l.Units+l.Units]
-			y := make([]float64, batch*l.Units)
-			DenseForward(backend.Gemm[float64], l.Activation, in, w, b, y, batch, fanIn, l.Units)
-			off += fanIn*l.Units + l.Units
-			in, fanIn = y, l.Units
-		}
-		return dot(c, in)
-	}
+	theta := to64(m.Params)
+	f := func() float64 { return dot(c, forward64(m, theta, x64, batch, nil)) }
 
-	x32 := make([]float32, len(x64))
-	for i, v := range x64 {
-		x32[i] = float32(v)
-	}
-	c32 := make([]float32, len(c))
-	for i, v := range c {
-		c32[i] = float32(v)
-	}
-	_, err = m.Forward(ws, x32, batch)
+	_, err = m.Forward(ws, to32(x64), batch)
 	require.NoError(t, err)
-	require.NoError(t, m.Backward(ws, c32, GradOutput))
-	grad := make([]float64, len(ws.Grads))
-	for i, v := range ws.Grads {
-		grad[i] = float64(v)
-	}
+	require.NoError(t, m.Backward(ws, to32(c), GradOutput))
+	grad := to64(ws.Grads)
 	// float32 analytic gradient vs float64 differences: float32 accuracy.
 	fdCheck(t, "params", theta, grad, f, 2e-4)
 }

@@ -32,6 +32,10 @@ type EpochLogs struct {
 	HasLR bool
 }
 
+// logKeys are the names of every value an epoch may log (Value,
+// History.Series), sorted.
+var logKeys = []string{"accuracy", "learning_rate", "loss", "mae", "val_accuracy", "val_loss", "val_mae", "val_r2"}
+
 // Value returns the metric named as in Keras's logs: "loss", "accuracy",
 // "mae", "val_loss", "val_accuracy", "val_mae", "val_r2" or
 // "learning_rate"; ok is false when the epoch has no such value (another

@@ -411,7 +411,7 @@ func (c *CSVLogger) OnTrainBegin(t *Trainer, h *History) error {
 		return nil
 	}
 	var keys []string
-	for _, k := range []string{"accuracy", "learning_rate", "loss", "mae", "val_accuracy", "val_loss", "val_mae", "val_r2"} {
+	for _, k := range logKeys {
 		if len(h.Series(k)) == h.Epochs() {
 			keys = append(keys, k)
 		}

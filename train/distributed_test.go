@@ -13,53 +13,10 @@ import (
 	"github.com/descent-ml/descent/train"
 )
 
-// sum64World is fakeWorld's float64 sum: a collective over n ranks, summed
-// in rank order by the last to arrive.
-type sum64World struct {
-	n       int
-	mu      sync.Mutex
-	cond    *sync.Cond
-	bufs    [][]float64
-	arrived int
-	gen     int
-	calls   int
-}
+// sum64World is the float64 sumWorld behind Fit's Reducer.
+type sum64World = sumWorld[float64]
 
-func newSum64World(n int) *sum64World {
-	w := &sum64World{n: n, bufs: make([][]float64, n)}
-	w.cond = sync.NewCond(&w.mu)
-	return w
-}
-
-func (w *sum64World) sum(rank int, buf []float64) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	gen := w.gen
-	w.bufs[rank] = buf
-	w.arrived++
-	if w.arrived < w.n {
-		for gen == w.gen {
-			w.cond.Wait()
-		}
-		return nil
-	}
-	s := append([]float64(nil), w.bufs[0]...)
-	for _, b := range w.bufs[1:] {
-		if len(b) != len(s) {
-			return errors.New("sum64World: buffers of different lengths")
-		}
-		for i, v := range b {
-			s[i] += v
-		}
-	}
-	for _, b := range w.bufs {
-		copy(b, s)
-	}
-	w.arrived, w.calls = 0, w.calls+1
-	w.gen++
-	w.cond.Broadcast()
-	return nil
-}
+func newSum64World(n int) *sum64World { return newSumWorld[float64](n) }
 
 // distRank is one rank of the in-process job: fakeWorld for the gradients,
 // sum64World for Fit's metrics and flags.
@@ -68,7 +25,7 @@ type distRank struct {
 	w64 *sum64World
 }
 
-func (r distRank) AllreduceSumFloat64(buf []float64) error { return r.w64.sum(r.rank, buf) }
+func (r distRank) AllreduceSumFloat64(buf []float64) error { return r.w64.allreduce(r.rank, buf) }
 
 // fitRanks runs a distributed Fit of n ranks at once, each with a trainer
 // of batch size shard, from smallNet's weights, on srcOf(r); cfgOf gives rank r's
@@ -110,6 +67,19 @@ func fitRanksFrom(t *testing.T, n, shard int, params []float32, srcOf func(r int
 }
 
 func background(int) context.Context { return context.Background() }
+
+// cancellableRank returns the contexts of a job in which rank alone runs
+// under a ctx that cancel cancels, the others under context.Background.
+func cancellableRank(t *testing.T, rank int) (ctxOf func(r int) context.Context, cancel context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return func(r int) context.Context {
+		if r == rank {
+			return ctx
+		}
+		return context.Background()
+	}, cancel
+}
 
 func same(src data.Source) func(int) data.Source { return func(int) data.Source { return src } }
 
@@ -188,14 +158,7 @@ func TestDistributedFitDropsTheShortGlobalBatch(t *testing.T) {
 // context.Canceled.
 func TestDistributedFitStopsTogether(t *testing.T) {
 	src := smallSet(64, 3)
-	ctx1, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ctxOf := func(r int) context.Context {
-		if r == 1 {
-			return ctx1
-		}
-		return context.Background()
-	}
+	ctxOf, cancel := cancellableRank(t, 1)
 	cfg := func(r int) train.FitConfig {
 		cb := callbackFuncs{batch: func(l train.BatchLogs) {
 			if r == 1 && l.Epoch == 2 && l.Step == 3 {
@@ -226,14 +189,7 @@ func TestDistributedFitResumes(t *testing.T) {
 		require.NoError(t, err, "rank %d", r)
 	}
 
-	ctx1, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ctxOf := func(r int) context.Context {
-		if r == 1 {
-			return ctx1
-		}
-		return context.Background()
-	}
+	ctxOf, cancel := cancellableRank(t, 1)
 	var at *train.FitState
 	stopping := func(r int) train.FitConfig {
 		cfg := plain(r)

@@ -132,14 +132,7 @@ func (t *Trainer) Fit(ctx context.Context, src data.Source, cfg FitConfig) (*His
 	if n == 0 {
 		return nil, errors.New("train: training data is empty")
 	}
-	if cap(t.idx) < n {
-		t.idx = make([]int, n)
-	}
-	idx := t.idx[:n]
-	for i := range idx {
-		idx[i] = i
-	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed5eed))
+	idx, rng := t.sampleOrder(n, cfg.Seed)
 	steps := (n + t.batchSize - 1) / t.batchSize
 	var ds *distState
 	if d := cfg.Distributed; d != nil {
@@ -394,6 +387,20 @@ func (at *FitState) metrics(task data.Task, n int) (accuracy, mae float64) {
 		return math.NaN(), at.AbsErrorSum / float64(n)
 	}
 	return float64(at.Correct) / float64(n), math.NaN()
+}
+
+// sampleOrder returns the identity order of n samples, in t.idx, and the
+// shuffling stream of seed: what Fit (and FindLR, which follows Fit's
+// batches) draw their epochs' orders from.
+func (t *Trainer) sampleOrder(n int, seed uint64) ([]int, *rand.Rand) {
+	if cap(t.idx) < n {
+		t.idx = make([]int, n)
+	}
+	idx := t.idx[:n]
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx, rand.New(rand.NewPCG(seed, 0x5eed5eed))
 }
 
 // shuffle is the Fisher–Yates shuffle driven by rng (allocation-free).

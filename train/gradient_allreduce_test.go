@@ -13,41 +13,34 @@ import (
 	"github.com/descent-ml/descent/train"
 )
 
-// fakeWorld is an in-process communicator of n ranks, for the tests: each
-// rank's goroutine calls AllreduceSumFloat32 on its own fakeRank; the last
-// to arrive sums the buffers in rank order, ((b₀ + b₁) + b₂) + …, writes
-// the sum into every rank's buffer and releases them. Like MPI it is
-// collective: a rank that does not call it leaves the others waiting.
-type fakeWorld struct {
+// sumWorld is an in-process collective of n ranks, for the tests: each
+// rank's goroutine calls allreduce with its rank; the last to arrive sums
+// the buffers in rank order, ((b₀ + b₁) + b₂) + …, writes the sum into
+// every rank's buffer and releases them. Like MPI it is collective: a rank
+// that does not call it leaves the others waiting. fakeWorld (float32, the
+// gradients) and the float64 world of Fit's metrics are its two instances.
+type sumWorld[T float32 | float64] struct {
 	n       int
 	mu      sync.Mutex
 	cond    *sync.Cond
-	bufs    [][]float32
-	sum     []float32
+	bufs    [][]T
+	sum     []T
 	arrived int
 	gen     int
 	calls   int
 }
 
-func newFakeWorld(n int) *fakeWorld {
-	w := &fakeWorld{n: n, bufs: make([][]float32, n)}
+func newSumWorld[T float32 | float64](n int) *sumWorld[T] {
+	w := &sumWorld[T]{n: n, bufs: make([][]T, n)}
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
 
-type fakeRank struct {
-	w    *fakeWorld
-	rank int
-}
-
-func (r fakeRank) Size() int { return r.w.n }
-
-func (r fakeRank) AllreduceSumFloat32(buf []float32) error {
-	w := r.w
+func (w *sumWorld[T]) allreduce(rank int, buf []T) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	gen := w.gen
-	w.bufs[r.rank] = buf
+	w.bufs[rank] = buf
 	w.arrived++
 	if w.arrived < w.n {
 		for gen == w.gen {
@@ -56,12 +49,12 @@ func (r fakeRank) AllreduceSumFloat32(buf []float32) error {
 		return nil
 	}
 	if len(w.sum) != len(buf) {
-		w.sum = make([]float32, len(buf))
+		w.sum = make([]T, len(buf))
 	}
 	copy(w.sum, w.bufs[0])
 	for _, b := range w.bufs[1:] {
 		if len(b) != len(w.sum) {
-			panic("fakeWorld: buffers of different lengths")
+			panic("sumWorld: buffers of different lengths")
 		}
 		for i, v := range b {
 			w.sum[i] += v
@@ -75,6 +68,20 @@ func (r fakeRank) AllreduceSumFloat32(buf []float32) error {
 	w.cond.Broadcast()
 	return nil
 }
+
+// fakeWorld is the float32 sumWorld behind AllreduceMean's Allreducer.
+type fakeWorld = sumWorld[float32]
+
+func newFakeWorld(n int) *fakeWorld { return newSumWorld[float32](n) }
+
+type fakeRank struct {
+	w    *fakeWorld
+	rank int
+}
+
+func (r fakeRank) Size() int { return r.w.n }
+
+func (r fakeRank) AllreduceSumFloat32(buf []float32) error { return r.w.allreduce(r.rank, buf) }
 
 // stepRanks runs one TrainBatch on every trainer at once, rank r on its
 // shard idx[r], as the ranks of a data-parallel job do.

@@ -63,15 +63,16 @@ func ClipNorm(m *model.Sequential, maxNorm float64) (GradientHook, error) {
 	if m == nil {
 		return nil, errors.New("train: ClipNorm needs the model whose variables it clips")
 	}
-	// ends[k] is the end of variable k in the flat buffer.
+	// ends[k] is the end of variable k in the flat buffer, from the
+	// model's own views of each layer's kernel and bias.
 	var ends []int
-	off, in := 0, m.Input()
-	for _, l := range m.Layers() {
-		off += in * l.Units // the kernel
+	off := 0
+	for l := range len(m.Layers()) {
+		w, b := m.Layer(l)
+		off += len(w)
 		ends = append(ends, off)
-		off += l.Units // the bias
+		off += len(b)
 		ends = append(ends, off)
-		in = l.Units
 	}
 	if off != m.NumParams() {
 		return nil, fmt.Errorf("train: ClipNorm: the layers account for %d parameters, the model has %d", off, m.NumParams())

@@ -127,14 +127,7 @@ func TestClipHooksAllocateNothing(t *testing.T) {
 
 	src := smallSet(32, 3)
 	tr := newSGDTrainer(t, m, 8, train.WithGradientHooks(byNorm, byValue))
-	idx := seq(0, 8)
-	_, _, err = tr.TrainBatch(src, idx)
-	require.NoError(t, err)
-	assert.Zero(t, testing.AllocsPerRun(20, func() {
-		if _, _, err := tr.TrainBatch(src, idx); err != nil {
-			t.Fatal(err)
-		}
-	}))
+	assert.Zero(t, warmStepAllocs(t, tr, src, seq(0, 8)))
 }
 
 // One SGD step (lr 0.1, w = 1 everywhere) after each clipping, by hand:

@@ -43,6 +43,19 @@ func newSGDTrainer(t testing.TB, m *model.Sequential, batch int, opts ...train.T
 	return tr
 }
 
+// warmStepAllocs trains one batch of src (idx) on tr to warm it up, then
+// returns the allocations of a further TrainBatch on the same batch.
+func warmStepAllocs(t *testing.T, tr *train.Trainer, src data.Source, idx []int) float64 {
+	t.Helper()
+	_, _, err := tr.TrainBatch(src, idx)
+	require.NoError(t, err)
+	return testing.AllocsPerRun(20, func() {
+		if _, _, err := tr.TrainBatch(src, idx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func seq(from, to int) []int {
 	var out []int
 	for i := from; i < to; i++ {
@@ -164,15 +177,7 @@ func TestStepWithHooksAllocatesNothing(t *testing.T) {
 	acc, _ := train.AccumulateGradients(3)
 	src := smallSet(32, 3)
 	tr := newSGDTrainer(t, smallNet(t), 8, train.WithGradientHooks(clip, acc))
-	idx := seq(0, 8)
-	_, _, err := tr.TrainBatch(src, idx)
-	require.NoError(t, err)
-	allocs := testing.AllocsPerRun(20, func() {
-		if _, _, err := tr.TrainBatch(src, idx); err != nil {
-			t.Fatal(err)
-		}
-	})
-	assert.Zero(t, allocs)
+	assert.Zero(t, warmStepAllocs(t, tr, src, seq(0, 8)))
 }
 
 // renamed is categorical cross-entropy under another name: the fused

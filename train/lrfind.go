@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/descent-ml/descent/data"
 )
@@ -185,11 +184,7 @@ func (t *Trainer) FindLR(ctx context.Context, src data.Source, cfg LRFindConfig)
 	if n == 0 {
 		return nil, errors.New("train: range test: training data is empty")
 	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed5eed)) // as Fit
+	idx, rng := t.sampleOrder(n, cfg.Seed) // as Fit
 	steps := (n + t.batchSize - 1) / t.batchSize
 	restore := t.opt.LearningRate()
 	defer t.opt.SetLearningRate(restore)

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -38,7 +39,7 @@ func newMonitor(who, name, mode string, minDelta float64) (monitor, error) {
 	default:
 		return m, fmt.Errorf("%s: unknown mode %q (want auto, min or max)", who, mode)
 	}
-	if !validLogKey(name) {
+	if !slices.Contains(logKeys, name) {
 		return m, fmt.Errorf("%s: unknown monitor %q (want loss, accuracy, mae, val_loss, val_accuracy, val_mae, val_r2 or learning_rate)", who, name)
 	}
 	if math.IsNaN(minDelta) || math.IsInf(minDelta, 0) {
@@ -49,14 +50,6 @@ func newMonitor(who, name, mode string, minDelta float64) (monitor, error) {
 		m.minDelta = -m.minDelta
 	}
 	return m, nil
-}
-
-func validLogKey(name string) bool {
-	switch name {
-	case "loss", "accuracy", "mae", "val_loss", "val_accuracy", "val_mae", "val_r2", "learning_rate":
-		return true
-	}
-	return false
 }
 
 // improves is Keras's _is_improvement against a reference (none: true).

@@ -120,12 +120,11 @@ func (p *Progress) OnBatchEnd(l BatchLogs) {
 	if now.Sub(p.last) < 50*time.Millisecond {
 		return
 	}
-	name, value := "accuracy", l.Accuracy
+	keys, values := []string{"accuracy", "loss"}, []float64{l.Accuracy, l.Loss}
 	if l.Task == data.TaskRegression {
-		p.bar(l.Step, l.Steps, now, per, false, []string{"loss", "mae"}, []float64{l.Loss, l.MAE})
-		return
+		keys, values = []string{"loss", "mae"}, []float64{l.Loss, l.MAE}
 	}
-	p.bar(l.Step, l.Steps, now, per, false, []string{name, "loss"}, []float64{value, l.Loss})
+	p.bar(l.Step, l.Steps, now, per, false, keys, values)
 }
 
 // bar draws progbar.py's verbose=1 message.

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 )
@@ -127,18 +128,15 @@ type OneCycle struct {
 	PctStart, DivFactor, FinalDivFactor float64
 }
 
+// withDefaults returns PctStart, DivFactor and FinalDivFactor, PyTorch's
+// defaults in place of zeros.
+func (s OneCycle) withDefaults() (pct, div, final float64) {
+	return cmp.Or(s.PctStart, 0.3), cmp.Or(s.DivFactor, 25), cmp.Or(s.FinalDivFactor, 1e4)
+}
+
 // At returns the rate of step.
 func (s OneCycle) At(step int) float64 {
-	pct, div, final := s.PctStart, s.DivFactor, s.FinalDivFactor
-	if pct == 0 {
-		pct = 0.3
-	}
-	if div == 0 {
-		div = 25
-	}
-	if final == 0 {
-		final = 1e4
-	}
+	pct, div, final := s.withDefaults()
 	initial := s.MaxLR / div
 	minLR := initial / final
 	t := float64(min(step, s.TotalSteps-1))
@@ -176,16 +174,9 @@ func CheckSchedule(s Schedule) error {
 		if !(s.MaxLR > 0) || s.TotalSteps < 2 || s.PctStart < 0 || s.PctStart >= 1 || s.DivFactor < 0 || s.FinalDivFactor < 0 {
 			return bad("one-cycle wants a max rate > 0, total steps ≥ 2 and a start fraction in [0, 1), got %+v", s)
 		}
-		if p := cmpOr(s.PctStart, 0.3); p*float64(s.TotalSteps)-1 <= 0 {
+		if p, _, _ := s.withDefaults(); p*float64(s.TotalSteps)-1 <= 0 {
 			return bad("one-cycle: its rising phase has no step (start fraction %v of %d steps)", p, s.TotalSteps)
 		}
 	}
 	return nil
-}
-
-func cmpOr(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
