@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"image/color"
@@ -13,8 +12,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // RangeTestFile is the name of the range test's JSON file, and
@@ -72,28 +69,7 @@ func RangeTestJSON(tests []*RangeTest) ([]byte, error) {
 // a logarithmic axis, each suggestion marked with a dashed vertical line of
 // the curve's colour and a filled point, and returns it as PNG and SVG.
 func RenderRangeTest(tests []*RangeTest, title string) (pngData, svgData []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("report: figure %s: %v", RangeTestFigure, r)
-		}
-	}()
-	p, legend := newRangeTestPlot(tests, title)
-	img := vgimg.NewWith(vgimg.UseWH(figWidth, figHeight), vgimg.UseDPI(figDPI), vgimg.UseBackgroundColor(color.White))
-	drawWithLegend(draw.New(img), p, legend)
-	var pb bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
-		return nil, nil, fmt.Errorf("report: figure %s: %w", RangeTestFigure, err)
-	}
-	sc := vgsvg.New(figWidth, figHeight)
-	dc := draw.New(sc)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	drawWithLegend(dc, p, legend)
-	var sb bytes.Buffer
-	if _, err := sc.WriteTo(&sb); err != nil {
-		return nil, nil, fmt.Errorf("report: figure %s: %w", RangeTestFigure, err)
-	}
-	return pb.Bytes(), sb.Bytes(), nil
+	return render(RangeTestFigure, func() (*plot.Plot, plot.Legend) { return newRangeTestPlot(tests, title) })
 }
 
 func newRangeTestPlot(tests []*RangeTest, title string) (*plot.Plot, plot.Legend) {

@@ -101,20 +101,26 @@ var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
 // RenderFigure draws fig for runs and returns it as PNG and as SVG.
 func RenderFigure(runs []*Run, fig Figure) (pngData, svgData []byte, err error) {
+	return render(fig.Name, func() (*plot.Plot, plot.Legend) { return NewPlot(runs, fig) })
+}
+
+// render builds the plot and legend of the figure called name and returns
+// them drawn as PNG and as SVG.
+func render(name string, build func() (*plot.Plot, plot.Legend)) (pngData, svgData []byte, err error) {
 	defer func() {
 		// gonum/plot panics on some degenerate inputs; a figure must never
 		// take the whole experiment down.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("report: figure %s: %v", fig.Name, r)
+			err = fmt.Errorf("report: figure %s: %v", name, r)
 		}
 	}()
-	p, legend := NewPlot(runs, fig)
+	p, legend := build()
 
 	img := vgimg.NewWith(vgimg.UseWH(figWidth, figHeight), vgimg.UseDPI(figDPI), vgimg.UseBackgroundColor(color.White))
 	drawWithLegend(draw.New(img), p, legend)
 	var pb bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
-		return nil, nil, fmt.Errorf("report: figure %s: %w", fig.Name, err)
+		return nil, nil, fmt.Errorf("report: figure %s: %w", name, err)
 	}
 
 	sc := vgsvg.New(figWidth, figHeight)
@@ -124,7 +130,7 @@ func RenderFigure(runs []*Run, fig Figure) (pngData, svgData []byte, err error) 
 	drawWithLegend(dc, p, legend)
 	var sb bytes.Buffer
 	if _, err := sc.WriteTo(&sb); err != nil {
-		return nil, nil, fmt.Errorf("report: figure %s: %w", fig.Name, err)
+		return nil, nil, fmt.Errorf("report: figure %s: %w", name, err)
 	}
 	return pb.Bytes(), sb.Bytes(), nil
 }
