@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -73,22 +72,7 @@ func RenderRangeTest(tests []*RangeTest, title string) (pngData, svgData []byte,
 }
 
 func newRangeTestPlot(tests []*RangeTest, title string) (*plot.Plot, plot.Legend) {
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font = font.From(sans, 13)
-	p.X.Label.Text, p.Y.Label.Text = "learning rate (log scale)", "smoothed training loss"
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = font.From(sans, 11)
-		ax.Tick.Label.Font = font.From(sans, 9)
-	}
-	legend := plot.NewLegend()
-	legend.TextStyle.Font = font.From(sans, 10)
-	legend.Top = true
-	legend.ThumbnailWidth = vg.Points(24)
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = color.Gray{0xe4}
-	grid.Horizontal.Color = color.Gray{0xe4}
-	p.Add(grid)
+	p, legend := newFramedPlot(title, "learning rate (log scale)", "smoothed training loss")
 
 	xlo, xhi := math.Inf(1), math.Inf(-1)
 	ylo, yhi := math.Inf(1), math.Inf(-1)

@@ -153,24 +153,7 @@ func drawWithLegend(c draw.Canvas, p *plot.Plot, l plot.Legend) {
 // Runs without the metric are left out of both, except a diverged run: the
 // legend names it with where it diverged, and its line ends there.
 func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
-	p := plot.New()
-	p.Title.Text = fig.Title
-	p.Title.TextStyle.Font = font.From(sans, 13)
-	p.X.Label.Text, p.Y.Label.Text = fig.XLabel, fig.YLabel
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = font.From(sans, 11)
-		ax.Tick.Label.Font = font.From(sans, 9)
-	}
-	legend := plot.NewLegend()
-	legend.TextStyle.Font = font.From(sans, 10)
-	legend.Top = true
-	legend.ThumbnailWidth = vg.Points(24)
-
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = color.Gray{0xe4}
-	grid.Horizontal.Color = color.Gray{0xe4}
-	p.Add(grid)
-
+	p, legend := newFramedPlot(fig.Title, fig.XLabel, fig.YLabel)
 	epochs := 0
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, r := range runs {
@@ -230,6 +213,29 @@ func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
 		p.Y.Min, p.Y.Max = lo, hi
 		p.Y.Tick.Marker = linearTicks{}
 	}
+	return p, legend
+}
+
+// newFramedPlot is an empty plot with the figures' title, axis labels,
+// fonts and grid, and an empty legend in their style.
+func newFramedPlot(title, xLabel, yLabel string) (*plot.Plot, plot.Legend) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = font.From(sans, 13)
+	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font = font.From(sans, 11)
+		ax.Tick.Label.Font = font.From(sans, 9)
+	}
+	legend := plot.NewLegend()
+	legend.TextStyle.Font = font.From(sans, 10)
+	legend.Top = true
+	legend.ThumbnailWidth = vg.Points(24)
+
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = color.Gray{0xe4}
+	grid.Horizontal.Color = color.Gray{0xe4}
+	p.Add(grid)
 	return p, legend
 }
 
