@@ -255,8 +255,9 @@ func runLRFind(c *ucli.Context, env Env, cfg NetConfig) error {
 		fmt.Fprintf(env.Stdout, "%g\n", rt.SuggestedLR)
 		return nil
 	}
+	k := argminOf(rt.Smoothed)
 	fmt.Fprintf(env.Stdout, "smoothed loss from %.4g down to %.4g at lr %.3g%s, in %.1f s\n",
-		rt.Smoothed[0], minOf(rt.Smoothed), rt.Rates[argminOf(rt.Smoothed)], stoppedNote(rt), rt.Seconds)
+		rt.Smoothed[0], rt.Smoothed[k], rt.Rates[k], stoppedNote(rt), rt.Seconds)
 	var others []string
 	for _, r := range train.LRRules() {
 		if string(r) != rt.Rule {
@@ -271,8 +272,6 @@ func runLRFind(c *ucli.Context, env Env, cfg NetConfig) error {
 	fmt.Fprintf(env.Stdout, "report: %s\n", filepath.Join(dir, report.PageFile))
 	return nil
 }
-
-func minOf(v []float64) float64 { return v[argminOf(v)] }
 
 func argminOf(v []float64) int {
 	k := 0
