@@ -195,7 +195,7 @@ func parseTorchThreads(s string) ([]int, error) {
 func printBenchPredict(env Env, c *ucli.Context, cfg bench.PredictSweepConfig, rep *bench.PredictReport, peerNote string) error {
 	w := env.Stdout
 	fmt.Fprintf(w, "# descent bench predict, %s, %s, %d CPUs, GOMAXPROCS %d, %s\n", time.Now().UTC().Format("2006-01-02"),
-		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+		bench.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	workers := "GOMAXPROCS"
 	if cfg.Workers > 0 {
 		workers = strconv.Itoa(cfg.Workers)
