@@ -14,7 +14,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/descent-ml/descent/backend"
-	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/report"
 	"github.com/descent-ml/descent/train"
 )
@@ -84,11 +83,9 @@ func readRangeTestConfig(c *ucli.Context, seed uint64) (train.LRFindConfig, erro
 // of the first steps of that training.
 func rangeTest(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, lf train.LRFindConfig) (*report.RangeTest, error) {
 	start := time.Now()
-	act, err := model.ParseActivation(cfg.Activation)
-	if err != nil {
-		return nil, usagef("--activation: %v", err)
-	}
-	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes, sets.task)
+	plain := cfg
+	plain.Dropout = 0 // the range test's network has no dropout
+	m, err := newNetwork(plain, sets.task)
 	if err != nil {
 		return nil, err
 	}
