@@ -287,7 +287,11 @@ func agreed(err error) bool {
 // MPI_Abort, after saying which rank failed and why: the others would
 // otherwise wait for it forever in their next collective. Otherwise MPI is
 // finalised and err returned (rank 0's outputs may still have failed).
+// For a single-process run (d nil) it returns err.
 func (d *distRun) finish(env Env, err error) error {
+	if d == nil {
+		return err
+	}
 	if err != nil && !d.gathered {
 		fmt.Fprintf(env.Stderr, "descent: rank %d of %d: %s\n", d.rank, d.size, err)
 		fmt.Fprintf(env.Stderr, "descent: rank %d of %d: aborting the MPI job\n", d.rank, d.size)

@@ -55,16 +55,10 @@ func trainCommand(env Env) *ucli.Command {
 			}
 			env := env
 			d, err := startDistributed(c, &env, &cfg)
-			if err != nil {
-				if d != nil {
-					return d.finish(env, err)
-				}
-				return err
+			if err == nil {
+				err = runTrain(c, env, cfg)
 			}
-			if d == nil {
-				return runTrain(c, env, cfg)
-			}
-			return d.finish(env, runTrain(c, env, cfg))
+			return d.finish(env, err)
 		},
 	}
 }
