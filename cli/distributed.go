@@ -107,8 +107,12 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 // would for the global batch (cfg.BatchSize: the job makes the updates of
 // one process at that batch), and gives every rank its rate; the range
 // test's result, for the report, is rank 0's. The other ranks wait for the
-// rate in the allreduce.
+// rate in the allreduce. For a single process (d nil), or without --lr
+// auto, it is autoLR.
 func (d *distRun) autoLR(c *ucli.Context, env Env, eng backend.Engine, cfg *NetConfig, sets dataSets) (*report.RangeTest, error) {
+	if d == nil || !cfg.LRAuto {
+		return autoLR(c, env, eng, cfg, sets)
+	}
 	var rt *report.RangeTest
 	if d.rank == 0 {
 		var err error
