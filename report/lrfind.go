@@ -142,13 +142,7 @@ func newRangeTestPlot(tests []*RangeTest, title string) (*plot.Plot, plot.Legend
 		p.Add(&plotter.Line{XYs: plotter.XYs{{X: m.x, Y: ylo}, {X: m.x, Y: yhi}},
 			LineStyle: draw.LineStyle{Color: m.col, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}})
 	}
-	xlo, xhi = min(max(xlo, 1e-300), 1e300), min(max(xhi, 1e-300), 1e300)
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = logTicks{}
-	p.X.Min, p.X.Max = niceLogFloor(xlo), niceLogCeil(xhi)
-	if p.X.Max <= p.X.Min {
-		p.X.Max = niceLogCeil(p.X.Min * 1.5)
-	}
+	setLogAxis(&p.X, xlo, xhi)
 	p.Y.Min, p.Y.Max = ylo, yhi
 	p.Y.Tick.Marker = linearTicks{}
 	return p, legend

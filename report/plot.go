@@ -191,17 +191,7 @@ func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
 		if !(lo <= hi) { // nothing plottable
 			lo, hi = 0.1, 10
 		}
-		// Keep the 1-2-5 ends finite and positive: a loss of 1e-320 or
-		// 1e308 is drawn at the edge rather than failing the figure.
-		lo, hi = min(max(lo, 1e-300), 1e300), min(max(hi, 1e-300), 1e300)
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
-		// Widen to the surrounding 1-2-5 steps so that the axis always
-		// shows at least two labels.
-		p.Y.Min, p.Y.Max = niceLogFloor(lo), niceLogCeil(hi)
-		if p.Y.Max <= p.Y.Min {
-			p.Y.Max = niceLogCeil(p.Y.Min * 1.5)
-		}
+		setLogAxis(&p.Y, lo, hi)
 	default:
 		if !(lo <= hi) {
 			lo, hi = 0, 1
@@ -237,6 +227,21 @@ func newFramedPlot(title, xLabel, yLabel string) (*plot.Plot, plot.Legend) {
 	grid.Horizontal.Color = color.Gray{0xe4}
 	p.Add(grid)
 	return p, legend
+}
+
+// setLogAxis makes ax a logarithmic axis from lo to hi (both > 0), widened
+// to the surrounding 1-2-5 steps so that it always shows at least two
+// labels.
+func setLogAxis(ax *plot.Axis, lo, hi float64) {
+	// Keep the 1-2-5 ends finite and positive: a value of 1e-320 or 1e308
+	// is drawn at the edge rather than failing the figure.
+	lo, hi = min(max(lo, 1e-300), 1e300), min(max(hi, 1e-300), 1e300)
+	ax.Scale = plot.LogScale{}
+	ax.Tick.Marker = logTicks{}
+	ax.Min, ax.Max = niceLogFloor(lo), niceLogCeil(hi)
+	if ax.Max <= ax.Min {
+		ax.Max = niceLogCeil(ax.Min * 1.5)
+	}
 }
 
 // segments returns the plottable stretches of s (x = epoch from 1),
