@@ -228,11 +228,3 @@ func printBenchPredict(env Env, c *ucli.Context, cfg bench.PredictSweepConfig, r
 	}
 	return nil
 }
-
-// getenv is env.Getenv, or "" when the Env has none.
-func getenv(env Env, key string) string {
-	if env.Getenv == nil {
-		return ""
-	}
-	return env.Getenv(key)
-}

@@ -58,7 +58,7 @@ type distInfo struct {
 // ranks other than 0 it silences stdout and clears the outputs of cfg and
 // c, so that rank 0 alone prints and writes.
 func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, error) {
-	size := env.Getenv("OMPI_COMM_WORLD_SIZE")
+	size := getenv(*env, "OMPI_COMM_WORLD_SIZE")
 	switch mode := c.String("distributed"); mode {
 	case "none":
 		return nil, nil
@@ -84,7 +84,7 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 		return nil, fmt.Errorf("--distributed: %w", err)
 	}
 	d := &distRun{w: w, rank: w.Rank(), size: w.Size(), local: 1}
-	if l, err := strconv.Atoi(env.Getenv("OMPI_COMM_WORLD_LOCAL_SIZE")); err == nil && l > 0 {
+	if l, err := strconv.Atoi(getenv(*env, "OMPI_COMM_WORLD_LOCAL_SIZE")); err == nil && l > 0 {
 		d.local = l
 	}
 	if cfg.BatchSize%d.size != 0 { // OMPI_COMM_WORLD_SIZE said otherwise
