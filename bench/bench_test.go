@@ -52,26 +52,8 @@ func syntheticMNIST(n int) *data.Dataset {
 // BenchmarkTrainStep times one training step of the tutorial network (batch
 // 128, Adam) on each backend. Multiply ns/op by 422 for an epoch's steps.
 func BenchmarkTrainStep(b *testing.B) {
-	src := syntheticMNIST(128 * 8)
 	for _, e := range engines(b) {
-		b.Run(e.Name(), func(b *testing.B) {
-			m, _ := model.NewSequential(784, model.Dense(128, model.Sigmoid), model.Dense(128, model.Sigmoid), model.Dense(10, model.Softmax))
-			m.Init(rand.New(rand.NewPCG(1, 0)))
-			tr, err := train.NewTrainer(m, e, train.NewAdam(0.001, 0.9, 0.999, 1e-7, false), train.CategoricalCrossentropyLoss{}, 128)
-			if err != nil {
-				b.Fatal(err)
-			}
-			idx := make([]int, 128)
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				for j := range idx {
-					idx[j] = (i%8)*128 + j
-				}
-				if _, _, err := tr.TrainBatch(src, idx); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		b.Run(e.Name(), func(b *testing.B) { benchTrainStep(b, e) })
 	}
 }
 

@@ -42,7 +42,7 @@ type EngineResult struct {
 }
 
 // Median is the median epoch time.
-func (r EngineResult) Median() float64 { return median(r.Seconds) }
+func (r EngineResult) Median() float64 { return Median(r.Seconds) }
 
 // newTrainer builds the benchmark's network with the weights drawn from seed
 // (the same for every engine or setting, so their losses can be compared)

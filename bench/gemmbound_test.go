@@ -14,6 +14,7 @@ import (
 
 	"github.com/descent-ml/descent/backend"
 	"github.com/descent-ml/descent/backend/registry"
+	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/bindings/libdnnl"
 	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/train"
@@ -50,15 +51,6 @@ func timeFor(d time.Duration, minRuns int, f func() error) (float64, error) {
 		n++
 	}
 	return time.Since(start).Seconds() / float64(n), nil
-}
-
-func medianOf(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // BenchmarkGEMMBound measures, at every thread count from 1 to NumCPU
@@ -162,7 +154,7 @@ func BenchmarkGEMMBound(b *testing.B) {
 	fmt.Fprintln(&sb, "| threads | matmul primitive GFLOP/s | dnnl_sgemm GFLOP/s | peak GFLOP/s | peak per thread |")
 	fmt.Fprintln(&sb, "|---|---|---|---|---|")
 	for _, n := range threads {
-		mm, sg := medianOf(matmul[n]), medianOf(sgemm[n])
+		mm, sg := bench.Median(matmul[n]), bench.Median(sgemm[n])
 		peak[n] = max(mm, sg)
 		fmt.Fprintf(&sb, "| %d | %.1f | %.1f | %.1f | %.1f |\n", n, mm, sg, peak[n], peak[n]/float64(n))
 		b.ReportMetric(peak[n], fmt.Sprintf("peak-GFLOP/s-%dt", n))
@@ -243,10 +235,10 @@ func BenchmarkGEMMBound(b *testing.B) {
 		for _, net := range gemmBoundNets {
 			flops := net.work.StepFLOPs()
 			ones := steps[key{e.Name(), net.name, 1}]
-			one := medianOf(ones)
+			one := bench.Median(ones)
 			for _, n := range threads {
 				all := steps[key{e.Name(), net.name, n}]
-				s := medianOf(all)
+				s := bench.Median(all)
 				ms := make([]string, len(all))
 				paired := make([]float64, len(all)) // each round against its own one-thread time
 				for i, v := range all {
@@ -255,7 +247,7 @@ func BenchmarkGEMMBound(b *testing.B) {
 				}
 				g := flops / s / 1e9
 				fmt.Fprintf(&sb, "| %s | %s | %.3f | %d | %.2f | %.1f | %.1f | %.0f%% | %.2f | %.2f | %s | %d |\n",
-					e.Name(), net.name, flops/1e9, n, s*1e3, g, g/float64(n), 100*g/peak[n], s/one, medianOf(paired),
+					e.Name(), net.name, flops/1e9, n, s*1e3, g, g/float64(n), 100*g/peak[n], s/one, bench.Median(paired),
 					strings.Join(ms, " "), backoffs[key{e.Name(), net.name, n}])
 				b.ReportMetric(s*1e3, fmt.Sprintf("ms/step-%s-%s-%dt", e.Name(), strings.ReplaceAll(net.name, "/", "-"), n))
 			}
@@ -265,10 +257,10 @@ func BenchmarkGEMMBound(b *testing.B) {
 			auto := registry.ThreadsFor(e.Name(), net.work, runtime.NumCPU())
 			best, worst := math.Inf(1), 0.0
 			for _, n := range threads {
-				m := medianOf(steps[key{e.Name(), net.name, n}])
+				m := bench.Median(steps[key{e.Name(), net.name, n}])
 				best, worst = min(best, m), max(worst, m)
 			}
-			a := medianOf(steps[key{e.Name(), net.name, auto}])
+			a := bench.Median(steps[key{e.Name(), net.name, auto}])
 			autoLines = append(autoLines, fmt.Sprintf("%s %s: auto = %d thread(s), auto/best %.2f, worst/best %.2f", e.Name(), net.name, auto, a/best, worst/best))
 		}
 	}

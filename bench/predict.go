@@ -358,8 +358,8 @@ func PredictSweep(ctx context.Context, cfg PredictSweepConfig) (*PredictReport, 
 			row.Rounds = append(row.Rounds, r.SamplesPerSec)
 			p50, p99 = append(p50, float64(r.P50)), append(p99, float64(r.P99))
 		}
-		row.SamplesPerSec = median(row.Rounds)
-		row.P50, row.P99 = time.Duration(median(p50)), time.Duration(median(p99))
+		row.SamplesPerSec = Median(row.Rounds)
+		row.P50, row.P99 = time.Duration(Median(p50)), time.Duration(Median(p99))
 	}
 	return rep, nil
 }

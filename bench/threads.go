@@ -45,7 +45,7 @@ type ThreadResult struct {
 }
 
 // Median is the median epoch time.
-func (r ThreadResult) Median() float64 { return median(r.Seconds) }
+func (r ThreadResult) Median() float64 { return Median(r.Seconds) }
 
 // SettingName is "auto" or the thread count.
 func (r ThreadResult) SettingName() string {
@@ -55,7 +55,9 @@ func (r ThreadResult) SettingName() string {
 	return fmt.Sprint(r.Setting)
 }
 
-func median(xs []float64) float64 {
+// Median is the median of xs (the mean of the middle two for an even
+// count), 0 for none; xs is left as it is.
+func Median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	if len(s) == 0 {

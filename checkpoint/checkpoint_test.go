@@ -86,18 +86,7 @@ func resumeBitExact(t *testing.T, variant string) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	c := fitConfig()
-	n := 0
-	c.OnState = func(st train.FitState) error {
-		if err := s.OnState(st); err != nil {
-			return err
-		}
-		if st.Reason == train.StateStep {
-			if n++; n == 10 {
-				cancel()
-			}
-		}
-		return nil
-	}
+	c.OnState = saveThenCancelAt(s, 10, cancel)
 	_, err = tr.Fit(ctx, src, c)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, filepath.Join(dir, checkpoint.Name(10)), s.Last, "the stop writes the position of the stop")
@@ -234,4 +223,21 @@ func TestWriteSamePositionTwice(t *testing.T) {
 	assert.Equal(t, second, folder)
 	ents, _ := os.ReadDir(dir)
 	assert.Len(t, ents, 2, "LATEST and one checkpoint: %v", ents)
+}
+
+// saveThenCancelAt is an OnState that passes every state to s and cancels
+// the fit after its step-th step, so that the stop writes a checkpoint.
+func saveThenCancelAt(s *checkpoint.Saver, step int, cancel context.CancelFunc) func(train.FitState) error {
+	n := 0
+	return func(st train.FitState) error {
+		if err := s.OnState(st); err != nil {
+			return err
+		}
+		if st.Reason == train.StateStep {
+			if n++; n == step {
+				cancel()
+			}
+		}
+		return nil
+	}
 }

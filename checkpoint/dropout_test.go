@@ -42,18 +42,7 @@ func TestResumeWithDropoutIsBitExact(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	c := cfg
-	n := 0
-	c.OnState = func(st train.FitState) error {
-		if err := s.OnState(st); err != nil {
-			return err
-		}
-		if st.Reason == train.StateStep {
-			if n++; n == 10 {
-				cancel()
-			}
-		}
-		return nil
-	}
+	c.OnState = saveThenCancelAt(s, 10, cancel)
 	_, err = tr.Fit(ctx, src, c)
 	require.ErrorIs(t, err, context.Canceled)
 

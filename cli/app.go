@@ -85,6 +85,14 @@ func NewApp(env Env) *ucli.App {
 	return app
 }
 
+// getenv is env.Getenv, or "" when the Env has none.
+func getenv(env Env, key string) string {
+	if env.Getenv == nil {
+		return ""
+	}
+	return env.Getenv(key)
+}
+
 // singleProcess refuses to run command name as one of several ranks of an
 // MPI job (OpenMPI's mpirun sets OMPI_COMM_WORLD_SIZE): only descent train
 // trains data-parallel, and N copies of any other command would do the
@@ -92,10 +100,10 @@ func NewApp(env Env) *ucli.App {
 // --distributed none is the way to run one model per rank). It runs
 // before the command parses its flags, so nothing is read or written.
 func singleProcess(env Env, name string) error {
-	if env.Getenv == nil || name == "train" || name == "" {
+	if name == "train" || name == "" {
 		return nil
 	}
-	if n, err := strconv.Atoi(env.Getenv("OMPI_COMM_WORLD_SIZE")); err == nil && n > 1 {
+	if n, err := strconv.Atoi(getenv(env, "OMPI_COMM_WORLD_SIZE")); err == nil && n > 1 {
 		return usagef("descent %s does not run under mpirun (this is one of %d ranks): only descent train trains data-parallel; run descent %s as one process", name, n, name)
 	}
 	return nil

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -97,7 +96,7 @@ func printBench(env Env, c *ucli.Context, res []bench.EngineResult, samples int)
 		}
 	}
 	fmt.Fprintf(env.Stdout, "# descent bench, %s, %s, %d CPUs, GOMAXPROCS %d, %s\n", time.Now().UTC().Format("2006-01-02"),
-		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+		bench.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Fprintf(env.Stdout, "# tutorial network 784-128-128-10 sigmoid, %s, batch %d, %d training samples, %d epochs per backend, interleaved\n",
 		c.String("optimizer"), c.Int("batch-size"), samples, c.Int("epochs"))
 	fmt.Fprintln(env.Stdout, "| backend | threads | median s/epoch | samples/s | × vs "+c.String("baseline")+" | epoch seconds | epoch losses |")
@@ -118,19 +117,4 @@ func join(xs []float64, format string) string {
 		parts[i] = fmt.Sprintf(format, x)
 	}
 	return strings.Join(parts, " ")
-}
-
-// cpuModel is the processor's model name from /proc/cpuinfo (what lscpu
-// prints), or GOARCH where that file is missing.
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
 }

@@ -195,7 +195,7 @@ func parseTorchThreads(s string) ([]int, error) {
 func printBenchPredict(env Env, c *ucli.Context, cfg bench.PredictSweepConfig, rep *bench.PredictReport, peerNote string) error {
 	w := env.Stdout
 	fmt.Fprintf(w, "# descent bench predict, %s, %s, %d CPUs, GOMAXPROCS %d, %s\n", time.Now().UTC().Format("2006-01-02"),
-		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+		bench.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	workers := "GOMAXPROCS"
 	if cfg.Workers > 0 {
 		workers = strconv.Itoa(cfg.Workers)
@@ -227,12 +227,4 @@ func printBenchPredict(env Env, c *ucli.Context, cfg bench.PredictSweepConfig, r
 		return fmt.Errorf("writing the table: %w", err)
 	}
 	return nil
-}
-
-// getenv is env.Getenv, or "" when the Env has none.
-func getenv(env Env, key string) string {
-	if env.Getenv == nil {
-		return ""
-	}
-	return env.Getenv(key)
 }

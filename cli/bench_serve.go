@@ -121,7 +121,7 @@ func benchServeCommand(env Env) *ucli.Command {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "# descent bench serve, %s, %s, %d CPUs, GOMAXPROCS %d, %s; backend %s (%d thread(s)), batch window %v\n",
-				time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(),
+				time.Now().UTC().Format("2006-01-02"), bench.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(),
 				eng.Name(), cfg.Threads, c.Duration("batch-window"))
 			fmt.Fprintf(env.Stdout, "# %s\n", rep)
 			fmt.Fprintln(env.Stdout, "| backend | requests | concurrency | rows/request | malformed | requests/s | valid p50 ms | valid p99 ms | wrong | 5xx | malformed not 4xx |")

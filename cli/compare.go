@@ -74,14 +74,12 @@ func compareCommand(env Env) *ucli.Command {
 				runs = append(runs, plannedRun{name: optimizerTitle(name), dir: name, cfg: cfg})
 			}
 			title := fmt.Sprintf("Optimizer comparison at lr %g on %s", lr, datasetTitle(base.Dataset))
-			if auto {
-				title = fmt.Sprintf("Optimizer comparison at each one's range-test rate on %s", datasetTitle(base.Dataset))
-			}
-			exp := &report.Experiment{Kind: "compare", Title: title}
 			var shownLR any = lr
 			if auto {
+				title = fmt.Sprintf("Optimizer comparison at each one's range-test rate on %s", datasetTitle(base.Dataset))
 				shownLR = lrAuto // each run's config holds its rate
 			}
+			exp := &report.Experiment{Kind: "compare", Title: title}
 			return runExperiment(c, env, exp, base, func(b NetConfig) any {
 				return struct {
 					NetConfig

@@ -58,7 +58,7 @@ type distInfo struct {
 // ranks other than 0 it silences stdout and clears the outputs of cfg and
 // c, so that rank 0 alone prints and writes.
 func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, error) {
-	size := env.Getenv("OMPI_COMM_WORLD_SIZE")
+	size := getenv(*env, "OMPI_COMM_WORLD_SIZE")
 	switch mode := c.String("distributed"); mode {
 	case "none":
 		return nil, nil
@@ -84,7 +84,7 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 		return nil, fmt.Errorf("--distributed: %w", err)
 	}
 	d := &distRun{w: w, rank: w.Rank(), size: w.Size(), local: 1}
-	if l, err := strconv.Atoi(env.Getenv("OMPI_COMM_WORLD_LOCAL_SIZE")); err == nil && l > 0 {
+	if l, err := strconv.Atoi(getenv(*env, "OMPI_COMM_WORLD_LOCAL_SIZE")); err == nil && l > 0 {
 		d.local = l
 	}
 	if cfg.BatchSize%d.size != 0 { // OMPI_COMM_WORLD_SIZE said otherwise
@@ -107,8 +107,12 @@ func startDistributed(c *ucli.Context, env *Env, cfg *NetConfig) (*distRun, erro
 // would for the global batch (cfg.BatchSize: the job makes the updates of
 // one process at that batch), and gives every rank its rate; the range
 // test's result, for the report, is rank 0's. The other ranks wait for the
-// rate in the allreduce.
+// rate in the allreduce. For a single process (d nil), or without --lr
+// auto, it is autoLR.
 func (d *distRun) autoLR(c *ucli.Context, env Env, eng backend.Engine, cfg *NetConfig, sets dataSets) (*report.RangeTest, error) {
+	if d == nil || !cfg.LRAuto {
+		return autoLR(c, env, eng, cfg, sets)
+	}
 	var rt *report.RangeTest
 	if d.rank == 0 {
 		var err error
@@ -287,7 +291,11 @@ func agreed(err error) bool {
 // MPI_Abort, after saying which rank failed and why: the others would
 // otherwise wait for it forever in their next collective. Otherwise MPI is
 // finalised and err returned (rank 0's outputs may still have failed).
+// For a single-process run (d nil) it returns err.
 func (d *distRun) finish(env Env, err error) error {
+	if d == nil {
+		return err
+	}
 	if err != nil && !d.gathered {
 		fmt.Fprintf(env.Stderr, "descent: rank %d of %d: %s\n", d.rank, d.size, err)
 		fmt.Fprintf(env.Stderr, "descent: rank %d of %d: aborting the MPI job\n", d.rank, d.size)

@@ -83,7 +83,7 @@ func readCallbackFlags(c *ucli.Context, cfg *NetConfig) error {
 	if name := c.Command.Name; name != "train" && name != "" && (k.saveBest != "" || k.csvLog != "") {
 		return usagef("--save-best and --csv-log name one run's file: only descent train takes them")
 	}
-	if k.EarlyStopping != nil || k.ReduceLROnPlateau != nil || k.saveBest != "" {
+	if k.monitors() {
 		k.Monitor = c.String("monitor")
 		if err := train.CheckMonitor(k.Monitor, "auto"); err != nil {
 			return usagef("--monitor: %q: want loss, val_loss, accuracy, val_accuracy, mae, val_mae or val_r2", k.Monitor)
@@ -143,10 +143,16 @@ func newProgress(env Env, cfg NetConfig) train.Callback {
 	return p
 }
 
-// fitCallbacks adds to fit the callbacks and the schedule cfg asks for, for
-// a run on sets.
+// monitors says whether a callback watches --monitor: --early-stopping,
+// --reduce-lr-on-plateau or --save-best.
+func (k callbackConfig) monitors() bool {
+	return k.EarlyStopping != nil || k.ReduceLROnPlateau != nil || k.saveBest != ""
+}
+
+// setup adds to fit the callbacks and the schedule cfg asks for, for a run
+// on sets.
 func (k callbackConfig) setup(fit *train.FitConfig, cfg NetConfig, sets dataSets) error {
-	if k.EarlyStopping != nil || k.ReduceLROnPlateau != nil || k.saveBest != "" {
+	if k.monitors() {
 		if err := checkMonitor(k.Monitor, sets); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/model"
 )
 
@@ -26,6 +27,21 @@ func readModelFlags(c *ucli.Context, cfg *NetConfig) error {
 		return usagef("--dropout: must be in [0, 1), got %v", cfg.Dropout)
 	}
 	return nil
+}
+
+// newNetwork builds, uninitialised, the network cfg describes for task:
+// --hidden layers of --activation, the task's output layer (newModel) and
+// --dropout after every hidden layer (withDropout).
+func newNetwork(cfg NetConfig, task data.Task) (*model.Sequential, error) {
+	act, err := model.ParseActivation(cfg.Activation)
+	if err != nil {
+		return nil, usagef("--activation: %v", err)
+	}
+	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes, task)
+	if err != nil {
+		return nil, err
+	}
+	return withDropout(m, cfg.Dropout)
 }
 
 // withDropout returns m's architecture with dropout at rate after every
@@ -54,15 +70,8 @@ func printModelSummary(c *ucli.Context, env Env, cfg NetConfig, sets dataSets) e
 	if !c.Bool("summary") {
 		return nil
 	}
-	act, err := model.ParseActivation(cfg.Activation)
+	m, err := newNetwork(cfg, sets.task)
 	if err != nil {
-		return usagef("--activation: %v", err)
-	}
-	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes, sets.task)
-	if err != nil {
-		return err
-	}
-	if m, err = withDropout(m, cfg.Dropout); err != nil {
 		return err
 	}
 	_, err = fmt.Fprint(env.Stdout, m.Summary())

@@ -14,7 +14,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/descent-ml/descent/backend"
-	"github.com/descent-ml/descent/model"
 	"github.com/descent-ml/descent/report"
 	"github.com/descent-ml/descent/train"
 )
@@ -39,41 +38,45 @@ func parseLR(flag, s string) (lr float64, auto bool, err error) {
 
 // rangeTestFlags are the settings of the range test, in descent lrfind.
 func rangeTestFlags() []ucli.Flag {
-	var rules []string
-	for _, r := range train.LRRules() {
-		rules = append(rules, string(r))
-	}
 	return []ucli.Flag{
 		&ucli.Float64Flag{Name: "start-lr", Value: train.DefaultLRFindMinLR, Usage: "the first (smallest) learning rate of the test (fastai's start_lr)"},
 		&ucli.Float64Flag{Name: "end-lr", Value: train.DefaultLRFindMaxLR, Usage: "the last (largest) learning rate of the test (fastai's end_lr)"},
 		&ucli.IntFlag{Name: "steps", Value: train.DefaultLRFindSteps, Usage: "training steps (batches) of the test; the rate grows exponentially from --start-lr to --end-lr over them"},
-		&ucli.StringFlag{Name: "rule", Value: string(train.DefaultLRRule), Usage: "how the rate is picked from the smoothed loss: " + strings.Join(rules, ", ") + " (see docs/lrfind.md)"},
+		&ucli.StringFlag{Name: "rule", Value: string(train.DefaultLRRule), Usage: "how the rate is picked from the smoothed loss: " + strings.Join(lrRuleNames(), ", ") + " (see docs/lrfind.md)"},
 	}
 }
 
+// lrRuleNames are the range test's rules (train.LRRules) as --rule spells
+// them.
+func lrRuleNames() []string {
+	var rules []string
+	for _, r := range train.LRRules() {
+		rules = append(rules, string(r))
+	}
+	return rules
+}
+
 // readRangeTestConfig reads the range test's flags where the command has
-// them (descent lrfind), else the defaults.
-func readRangeTestConfig(c *ucli.Context, seed uint64) (train.LRFindConfig, error) {
-	cfg := train.LRFindConfig{Seed: seed}
+// them (descent lrfind), else the defaults; rangeTest sets the seed.
+func readRangeTestConfig(c *ucli.Context) (train.LRFindConfig, error) {
+	var cfg train.LRFindConfig
 	if !slices.ContainsFunc(c.Command.Flags, func(f ucli.Flag) bool { return f.Names()[0] == "steps" }) {
 		return cfg, nil // train and compare: the defaults
 	}
 	cfg.MinLR, cfg.MaxLR, cfg.Steps, cfg.Rule = c.Float64("start-lr"), c.Float64("end-lr"), c.Int("steps"), train.LRRule(c.String("rule"))
+	if err := checkLR("--start-lr", cfg.MinLR); err != nil {
+		return cfg, err
+	}
+	if err := checkLR("--end-lr", cfg.MaxLR); err != nil {
+		return cfg, err
+	}
 	switch {
-	case checkLR("--start-lr", cfg.MinLR) != nil:
-		return cfg, checkLR("--start-lr", cfg.MinLR)
-	case checkLR("--end-lr", cfg.MaxLR) != nil:
-		return cfg, checkLR("--end-lr", cfg.MaxLR)
 	case !(cfg.MaxLR > cfg.MinLR):
 		return cfg, usagef("--end-lr: %v is not above --start-lr %v", cfg.MaxLR, cfg.MinLR)
 	case cfg.Steps < 10 || cfg.Steps > 100000:
 		return cfg, usagef("--steps: must be in 10..100000, got %d", cfg.Steps)
 	case !slices.Contains(train.LRRules(), cfg.Rule):
-		var rules []string
-		for _, r := range train.LRRules() {
-			rules = append(rules, string(r))
-		}
-		return cfg, usagef("--rule: %q: want one of %s", cfg.Rule, strings.Join(rules, ", "))
+		return cfg, usagef("--rule: %q: want one of %s", cfg.Rule, strings.Join(lrRuleNames(), ", "))
 	}
 	return cfg, nil
 }
@@ -84,11 +87,9 @@ func readRangeTestConfig(c *ucli.Context, seed uint64) (train.LRFindConfig, erro
 // of the first steps of that training.
 func rangeTest(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, lf train.LRFindConfig) (*report.RangeTest, error) {
 	start := time.Now()
-	act, err := model.ParseActivation(cfg.Activation)
-	if err != nil {
-		return nil, usagef("--activation: %v", err)
-	}
-	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes, sets.task)
+	plain := cfg
+	plain.Dropout = 0 // the range test's network has no dropout
+	m, err := newNetwork(plain, sets.task)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func autoLR(c *ucli.Context, env Env, eng backend.Engine, cfg *NetConfig, sets d
 	if !cfg.LRAuto {
 		return nil, nil
 	}
-	lf, err := readRangeTestConfig(c, cfg.Seed)
+	lf, err := readRangeTestConfig(c)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +190,7 @@ func lrfindCommand(env Env) *ucli.Command {
 }
 
 func runLRFind(c *ucli.Context, env Env, cfg NetConfig) error {
-	lf, err := readRangeTestConfig(c, cfg.Seed)
+	lf, err := readRangeTestConfig(c)
 	if err != nil {
 		return err
 	}
@@ -255,8 +256,9 @@ func runLRFind(c *ucli.Context, env Env, cfg NetConfig) error {
 		fmt.Fprintf(env.Stdout, "%g\n", rt.SuggestedLR)
 		return nil
 	}
+	k := argminOf(rt.Smoothed)
 	fmt.Fprintf(env.Stdout, "smoothed loss from %.4g down to %.4g at lr %.3g%s, in %.1f s\n",
-		rt.Smoothed[0], minOf(rt.Smoothed), rt.Rates[argminOf(rt.Smoothed)], stoppedNote(rt), rt.Seconds)
+		rt.Smoothed[0], rt.Smoothed[k], rt.Rates[k], stoppedNote(rt), rt.Seconds)
 	var others []string
 	for _, r := range train.LRRules() {
 		if string(r) != rt.Rule {
@@ -271,8 +273,6 @@ func runLRFind(c *ucli.Context, env Env, cfg NetConfig) error {
 	fmt.Fprintf(env.Stdout, "report: %s\n", filepath.Join(dir, report.PageFile))
 	return nil
 }
-
-func minOf(v []float64) float64 { return v[argminOf(v)] }
 
 func argminOf(v []float64) int {
 	k := 0

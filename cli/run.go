@@ -83,15 +83,8 @@ func fitNetwork(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dat
 // says (nil: neither).
 func fitNetworkWith(ctx context.Context, eng backend.Engine, cfg NetConfig, sets dataSets, k *ckptRun, callbacks ...train.Callback) (*fitted, error) {
 	start := time.Now()
-	act, err := model.ParseActivation(cfg.Activation)
+	m, err := newNetwork(cfg, sets.task)
 	if err != nil {
-		return nil, usagef("--activation: %v", err)
-	}
-	m, err := newModel(cfg.Input, cfg.Hidden, act, cfg.Classes, sets.task)
-	if err != nil {
-		return nil, err
-	}
-	if m, err = withDropout(m, cfg.Dropout); err != nil {
 		return nil, err
 	}
 	m.Init(rand.New(rand.NewPCG(cfg.Seed, 0)))

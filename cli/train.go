@@ -55,16 +55,10 @@ func trainCommand(env Env) *ucli.Command {
 			}
 			env := env
 			d, err := startDistributed(c, &env, &cfg)
-			if err != nil {
-				if d != nil {
-					return d.finish(env, err)
-				}
-				return err
+			if err == nil {
+				err = runTrain(c, env, cfg)
 			}
-			if d == nil {
-				return runTrain(c, env, cfg)
-			}
-			return d.finish(env, runTrain(c, env, cfg))
+			return d.finish(env, err)
 		},
 	}
 }
@@ -220,12 +214,7 @@ func runTrain(c *ucli.Context, env Env, cfg NetConfig) error {
 		return err
 	}
 	// --lr auto before the checkpoint's identity, which holds the rate.
-	var rt *report.RangeTest
-	if d := cfg.dist; d != nil && cfg.LRAuto {
-		rt, err = d.autoLR(c, env, eng, &cfg, sets)
-	} else {
-		rt, err = autoLR(c, env, eng, &cfg, sets)
-	}
+	rt, err := cfg.dist.autoLR(c, env, eng, &cfg, sets)
 	if err != nil {
 		return err
 	}

@@ -173,10 +173,11 @@ func Page(e *Experiment, figs map[string][]byte) ([]byte, error) {
 		}
 		v.RangeTest = &rangeTestView{SVG: template.HTML(inlineSVG(svg)), Tests: e.RangeTests}
 	}
-	for _, f := range FiguresOf(e.Runs) {
-		if len(e.Runs) == 0 {
-			break // a range test alone (descent lrfind)
-		}
+	var figures []Figure
+	if len(e.Runs) > 0 { // none for a range test alone (descent lrfind)
+		figures = FiguresOf(e.Runs)
+	}
+	for _, f := range figures {
 		svg, ok := figs[f.Name]
 		if !ok {
 			return nil, fmt.Errorf("report: page: no %s figure", f.Name)

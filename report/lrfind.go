@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"image/color"
@@ -9,12 +8,9 @@ import (
 	"strconv"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // RangeTestFile is the name of the range test's JSON file, and
@@ -72,47 +68,11 @@ func RangeTestJSON(tests []*RangeTest) ([]byte, error) {
 // a logarithmic axis, each suggestion marked with a dashed vertical line of
 // the curve's colour and a filled point, and returns it as PNG and SVG.
 func RenderRangeTest(tests []*RangeTest, title string) (pngData, svgData []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("report: figure %s: %v", RangeTestFigure, r)
-		}
-	}()
-	p, legend := newRangeTestPlot(tests, title)
-	img := vgimg.NewWith(vgimg.UseWH(figWidth, figHeight), vgimg.UseDPI(figDPI), vgimg.UseBackgroundColor(color.White))
-	drawWithLegend(draw.New(img), p, legend)
-	var pb bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
-		return nil, nil, fmt.Errorf("report: figure %s: %w", RangeTestFigure, err)
-	}
-	sc := vgsvg.New(figWidth, figHeight)
-	dc := draw.New(sc)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	drawWithLegend(dc, p, legend)
-	var sb bytes.Buffer
-	if _, err := sc.WriteTo(&sb); err != nil {
-		return nil, nil, fmt.Errorf("report: figure %s: %w", RangeTestFigure, err)
-	}
-	return pb.Bytes(), sb.Bytes(), nil
+	return render(RangeTestFigure, func() (*plot.Plot, plot.Legend) { return newRangeTestPlot(tests, title) })
 }
 
 func newRangeTestPlot(tests []*RangeTest, title string) (*plot.Plot, plot.Legend) {
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font = font.From(sans, 13)
-	p.X.Label.Text, p.Y.Label.Text = "learning rate (log scale)", "smoothed training loss"
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = font.From(sans, 11)
-		ax.Tick.Label.Font = font.From(sans, 9)
-	}
-	legend := plot.NewLegend()
-	legend.TextStyle.Font = font.From(sans, 10)
-	legend.Top = true
-	legend.ThumbnailWidth = vg.Points(24)
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = color.Gray{0xe4}
-	grid.Horizontal.Color = color.Gray{0xe4}
-	p.Add(grid)
+	p, legend := newFramedPlot(title, "learning rate (log scale)", "smoothed training loss")
 
 	xlo, xhi := math.Inf(1), math.Inf(-1)
 	ylo, yhi := math.Inf(1), math.Inf(-1)
@@ -182,13 +142,7 @@ func newRangeTestPlot(tests []*RangeTest, title string) (*plot.Plot, plot.Legend
 		p.Add(&plotter.Line{XYs: plotter.XYs{{X: m.x, Y: ylo}, {X: m.x, Y: yhi}},
 			LineStyle: draw.LineStyle{Color: m.col, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}})
 	}
-	xlo, xhi = min(max(xlo, 1e-300), 1e300), min(max(xhi, 1e-300), 1e300)
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = logTicks{}
-	p.X.Min, p.X.Max = niceLogFloor(xlo), niceLogCeil(xhi)
-	if p.X.Max <= p.X.Min {
-		p.X.Max = niceLogCeil(p.X.Min * 1.5)
-	}
+	setLogAxis(&p.X, xlo, xhi)
 	p.Y.Min, p.Y.Max = ylo, yhi
 	p.Y.Tick.Marker = linearTicks{}
 	return p, legend

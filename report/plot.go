@@ -101,20 +101,26 @@ var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
 // RenderFigure draws fig for runs and returns it as PNG and as SVG.
 func RenderFigure(runs []*Run, fig Figure) (pngData, svgData []byte, err error) {
+	return render(fig.Name, func() (*plot.Plot, plot.Legend) { return NewPlot(runs, fig) })
+}
+
+// render builds the plot and legend of the figure called name and returns
+// them drawn as PNG and as SVG.
+func render(name string, build func() (*plot.Plot, plot.Legend)) (pngData, svgData []byte, err error) {
 	defer func() {
 		// gonum/plot panics on some degenerate inputs; a figure must never
 		// take the whole experiment down.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("report: figure %s: %v", fig.Name, r)
+			err = fmt.Errorf("report: figure %s: %v", name, r)
 		}
 	}()
-	p, legend := NewPlot(runs, fig)
+	p, legend := build()
 
 	img := vgimg.NewWith(vgimg.UseWH(figWidth, figHeight), vgimg.UseDPI(figDPI), vgimg.UseBackgroundColor(color.White))
 	drawWithLegend(draw.New(img), p, legend)
 	var pb bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
-		return nil, nil, fmt.Errorf("report: figure %s: %w", fig.Name, err)
+		return nil, nil, fmt.Errorf("report: figure %s: %w", name, err)
 	}
 
 	sc := vgsvg.New(figWidth, figHeight)
@@ -124,7 +130,7 @@ func RenderFigure(runs []*Run, fig Figure) (pngData, svgData []byte, err error) 
 	drawWithLegend(dc, p, legend)
 	var sb bytes.Buffer
 	if _, err := sc.WriteTo(&sb); err != nil {
-		return nil, nil, fmt.Errorf("report: figure %s: %w", fig.Name, err)
+		return nil, nil, fmt.Errorf("report: figure %s: %w", name, err)
 	}
 	return pb.Bytes(), sb.Bytes(), nil
 }
@@ -147,24 +153,7 @@ func drawWithLegend(c draw.Canvas, p *plot.Plot, l plot.Legend) {
 // Runs without the metric are left out of both, except a diverged run: the
 // legend names it with where it diverged, and its line ends there.
 func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
-	p := plot.New()
-	p.Title.Text = fig.Title
-	p.Title.TextStyle.Font = font.From(sans, 13)
-	p.X.Label.Text, p.Y.Label.Text = fig.XLabel, fig.YLabel
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = font.From(sans, 11)
-		ax.Tick.Label.Font = font.From(sans, 9)
-	}
-	legend := plot.NewLegend()
-	legend.TextStyle.Font = font.From(sans, 10)
-	legend.Top = true
-	legend.ThumbnailWidth = vg.Points(24)
-
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = color.Gray{0xe4}
-	grid.Horizontal.Color = color.Gray{0xe4}
-	p.Add(grid)
-
+	p, legend := newFramedPlot(fig.Title, fig.XLabel, fig.YLabel)
 	epochs := 0
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, r := range runs {
@@ -202,17 +191,7 @@ func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
 		if !(lo <= hi) { // nothing plottable
 			lo, hi = 0.1, 10
 		}
-		// Keep the 1-2-5 ends finite and positive: a loss of 1e-320 or
-		// 1e308 is drawn at the edge rather than failing the figure.
-		lo, hi = min(max(lo, 1e-300), 1e300), min(max(hi, 1e-300), 1e300)
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
-		// Widen to the surrounding 1-2-5 steps so that the axis always
-		// shows at least two labels.
-		p.Y.Min, p.Y.Max = niceLogFloor(lo), niceLogCeil(hi)
-		if p.Y.Max <= p.Y.Min {
-			p.Y.Max = niceLogCeil(p.Y.Min * 1.5)
-		}
+		setLogAxis(&p.Y, lo, hi)
 	default:
 		if !(lo <= hi) {
 			lo, hi = 0, 1
@@ -225,6 +204,44 @@ func NewPlot(runs []*Run, fig Figure) (*plot.Plot, plot.Legend) {
 		p.Y.Tick.Marker = linearTicks{}
 	}
 	return p, legend
+}
+
+// newFramedPlot is an empty plot with the figures' title, axis labels,
+// fonts and grid, and an empty legend in their style.
+func newFramedPlot(title, xLabel, yLabel string) (*plot.Plot, plot.Legend) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = font.From(sans, 13)
+	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font = font.From(sans, 11)
+		ax.Tick.Label.Font = font.From(sans, 9)
+	}
+	legend := plot.NewLegend()
+	legend.TextStyle.Font = font.From(sans, 10)
+	legend.Top = true
+	legend.ThumbnailWidth = vg.Points(24)
+
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = color.Gray{0xe4}
+	grid.Horizontal.Color = color.Gray{0xe4}
+	p.Add(grid)
+	return p, legend
+}
+
+// setLogAxis makes ax a logarithmic axis from lo to hi (both > 0), widened
+// to the surrounding 1-2-5 steps so that it always shows at least two
+// labels.
+func setLogAxis(ax *plot.Axis, lo, hi float64) {
+	// Keep the 1-2-5 ends finite and positive: a value of 1e-320 or 1e308
+	// is drawn at the edge rather than failing the figure.
+	lo, hi = min(max(lo, 1e-300), 1e300), min(max(hi, 1e-300), 1e300)
+	ax.Scale = plot.LogScale{}
+	ax.Tick.Marker = logTicks{}
+	ax.Min, ax.Max = niceLogFloor(lo), niceLogCeil(hi)
+	if ax.Max <= ax.Min {
+		ax.Max = niceLogCeil(ax.Min * 1.5)
+	}
 }
 
 // segments returns the plottable stretches of s (x = epoch from 1),

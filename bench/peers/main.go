@@ -23,9 +23,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
+	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/bindings/libdnnl"
 	"github.com/descent-ml/descent/data"
 )
@@ -101,7 +101,7 @@ func run(ctx context.Context) error {
 		}
 	}
 	header := fmt.Sprintf("bench/peers, %s, %s, %d CPUs, %s; tutorial network 784-128-128-10 sigmoid, Keras Adam, batch 128, %d training samples, %d epochs per system, interleaved",
-		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version(), trainSet.Len(), o.epochs)
+		time.Now().UTC().Format("2006-01-02"), bench.CPUModel(), runtime.NumCPU(), runtime.Version(), trainSet.Len(), o.epochs)
 	table := renderTable(header, notes, rows, to97, o.max97, trainSet.Len())
 	fmt.Print(table)
 	if o.out != "" {
@@ -153,20 +153,6 @@ func writeData(dir string, trainSet, valSet *data.Dataset, params []float32) err
 		}
 	}
 	return nil
-}
-
-// cpuModel is /proc/cpuinfo's model name (what lscpu prints), or GOARCH.
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
 }
 
 // defaultBackends are descent's three backends, and dnnl in bf16 where

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/descent-ml/descent/bench"
 )
 
 func TestWithEnv(t *testing.T) {
@@ -19,8 +21,8 @@ func TestMedian(t *testing.T) {
 		xs   []float64
 		want float64
 	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}} {
-		if got := median(c.xs); got != c.want {
-			t.Errorf("median(%v) = %v, want %v", c.xs, got, c.want)
+		if got := bench.Median(c.xs); got != c.want {
+			t.Errorf("bench.Median(%v) = %v, want %v", c.xs, got, c.want)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/descent-ml/descent/backend/dnnl"
+	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/data"
 )
 
@@ -25,7 +26,7 @@ type row struct {
 	sec97 float64   // training seconds up to and including it
 }
 
-func (r *row) median() float64 { return median(r.secs) }
+func (r *row) median() float64 { return bench.Median(r.secs) }
 
 // torchSettings are the PyTorch rows: threads (0: torch's default) and
 // OPENBLAS_CORETYPE ("": OpenBLAS picks, which is Prescott on this Xeon).
@@ -191,18 +192,6 @@ func trainTo97(ctx context.Context, rows []*row, max int) error {
 			}
 			fmt.Fprintf(os.Stderr, "peers: to 97%%: epoch %d %-60s val acc %.4f\n", len(r.acc), r.name, r.acc[len(r.acc)-1])
 		}
-	}
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(xs))
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/descent-ml/descent/bench"
 )
 
 // renderTable is the Markdown the command prints and writes: a comment
@@ -26,7 +28,7 @@ func renderTable(header string, notes []string, rows, to97 []*row, max97, sample
 	limit, limitCPU := 0.0, 0.0
 	for _, r := range rows {
 		if r.kind == "limit" {
-			limit, limitCPU = r.median(), median(r.cpu)
+			limit, limitCPU = r.median(), bench.Median(r.cpu)
 		}
 	}
 	fmt.Fprintln(&b, "\n| system | median s/epoch | samples/s | × the f32 limit | median CPU s/epoch | × the limit's CPU s | epoch seconds | epoch losses | val accuracy |")
@@ -34,10 +36,10 @@ func renderTable(header string, notes []string, rows, to97 []*row, max97, sample
 	for _, r := range ordered(rows) {
 		ratio, ratioCPU := "-", "-"
 		if limit > 0 && limitCPU > 0 {
-			ratio, ratioCPU = fmt.Sprintf("%.2f", r.median()/limit), fmt.Sprintf("%.2f", median(r.cpu)/limitCPU)
+			ratio, ratioCPU = fmt.Sprintf("%.2f", r.median()/limit), fmt.Sprintf("%.2f", bench.Median(r.cpu)/limitCPU)
 		}
 		fmt.Fprintf(&b, "| %s | %.3f | %.0f | %s | %.3f | %s | %s | %s | %.4f |\n", r.name, r.median(), float64(samples)/r.median(),
-			ratio, median(r.cpu), ratioCPU, join(r.secs, "%.3f"), join(r.loss, "%.4f"), r.acc[len(r.secs)-1])
+			ratio, bench.Median(r.cpu), ratioCPU, join(r.secs, "%.3f"), join(r.loss, "%.4f"), r.acc[len(r.secs)-1])
 	}
 	if best1, best := bestTorch(rows, true), bestTorch(rows, false); best != nil {
 		fmt.Fprintf(&b, "\nPyTorch's best setting at 1 thread: %s (%.3f s); best of all its settings: %s (%.3f s).\n",
@@ -118,7 +120,7 @@ func writeChart(path string, rows []*row, samples int) (err error) {
 	names := make([]string, len(rs))
 	for i, r := range rs {
 		vals[i] = float64(samples) / r.median()
-		if c := median(r.cpu); c > 0 {
+		if c := bench.Median(r.cpu); c > 0 {
 			perCPU[i] = float64(samples) / c
 		}
 		names[i] = shortName(r.name)

@@ -108,15 +108,23 @@ func TestMpirunTrain(t *testing.T) {
 		return -1
 	}
 
-	t.Run("two ranks match one process", func(t *testing.T) {
-		one, two := filepath.Join(dir, "one.json"), filepath.Join(dir, "two.json")
-		a := append(append([]string(nil), small...), "--epochs", "2", "--quiet")
+	// oneAndTwo trains small with extra as one process and as a job of two
+	// ranks, and returns the two --history files (one<tag>.json and
+	// two<tag>.json in dir).
+	oneAndTwo := func(t *testing.T, tag string, extra ...string) (h1, h2 mpiHistory) {
+		t.Helper()
+		one, two := filepath.Join(dir, "one"+tag+".json"), filepath.Join(dir, "two"+tag+".json")
+		a := append(append([]string(nil), small...), extra...)
 		runTo(t, bin, append(a, "--history", one)...)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		out, err := exec.CommandContext(ctx, mpirun, append(append(np2, bin), append(a, "--history", two)...)...).CombinedOutput()
 		require.NoError(t, err, "%s", out)
-		h1, h2 := readMPIHistory(t, one), readMPIHistory(t, two)
+		return readMPIHistory(t, one), readMPIHistory(t, two)
+	}
+
+	t.Run("two ranks match one process", func(t *testing.T) {
+		h1, h2 := oneAndTwo(t, "", "--epochs", "2", "--quiet")
 		assert.Nil(t, h1.Distributed, "a single process records no distribution")
 		require.NotNil(t, h2.Distributed)
 		assert.Equal(t, 2, h2.Distributed.WorldSize)
@@ -132,14 +140,7 @@ func TestMpirunTrain(t *testing.T) {
 	// --lr auto: rank 0 runs the range test for the global batch, as one
 	// process does, and every rank trains at its rate.
 	t.Run("lr auto is rank 0's range test", func(t *testing.T) {
-		one, two := filepath.Join(dir, "one-auto.json"), filepath.Join(dir, "two-auto.json")
-		a := append(append([]string(nil), small...), "--epochs", "1", "--quiet", "--lr", "auto")
-		runTo(t, bin, append(a, "--history", one)...)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, mpirun, append(append(np2, bin), append(a, "--history", two)...)...).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		h1, h2 := readMPIHistory(t, one), readMPIHistory(t, two)
+		h1, h2 := oneAndTwo(t, "-auto", "--epochs", "1", "--quiet", "--lr", "auto")
 		assert.NotEqual(t, 0.01, h1.Config.LR, "the range test set the rate")
 		assert.Equal(t, h1.Config.LR, h2.Config.LR, "the job's rate is one process's range test's")
 		require.NotNil(t, h2.Distributed)

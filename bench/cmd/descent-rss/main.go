@@ -37,12 +37,14 @@ func main() {
 	go func() {
 		buf := make([]byte, 8192)
 		var peak, s sample
+		tick := time.NewTicker(20 * time.Millisecond) // one timer, not one per sample
+		defer tick.Stop()
 		for {
 			select {
 			case <-done:
 				peakc <- peak
 				return
-			case <-time.After(20 * time.Millisecond):
+			case <-tick.C:
 			}
 			n, _ := status.ReadAt(buf, 0)
 			b := buf[:n]
